@@ -1,0 +1,249 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- a stand-in handles arbitrary wire JSON; its request records expose it untyped for tests. */
+/**
+ * Runware REST stand-in: `POST /` takes a JSON array of tasks (imageInference only), answers
+ * `{ data: [...] }` with image URLs served by itself (`GET /images/<imageUUID>.<ext>`, real PNG /
+ * JPEG / WEBP bytes with the right Content-Type). Every POST is recorded; faults are queued.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { hashString } from '../json-from-schema';
+import { describeFault, FaultQueue, listen, readBody, sendJson, Sleeper } from '../http-util';
+import { makePng, TINY_JPEG, TINY_WEBP } from './images';
+
+export type RunwareFault =
+  | { status: number; retryAfter?: number | string; body?: unknown }
+  /** 200 with an `errors` array. */
+  | { errors: true; code?: string; message?: string }
+  | { delayMs: number }
+  /** Success, but the imageURL 404s. */
+  | { brokenImageUrl: true };
+
+export interface RunwareRequestRecord {
+  at: number;
+  tasks: any[];
+  /** 0 until answered. */
+  status: number;
+  fault?: string;
+  /** Sum of the costs reported in the answer (null when none was reported). */
+  cost: number | null;
+}
+
+type Latency = number | ((tasks: any[]) => number);
+
+export interface RunwareStandInOptions {
+  port?: number;
+  latencyMs?: Latency;
+  /** @default 0.0013 */
+  costPerImage?: number;
+  /** Report `cost` when a task has includeCost. @default true */
+  reportCost?: boolean;
+  /** If set, only `Bearer <requireApiKey>` is accepted; otherwise any non-empty bearer token. */
+  requireApiKey?: string;
+}
+
+export interface RunwareStandIn {
+  /** REST endpoint, e.g. `http://127.0.0.1:PORT/v1`. */
+  url: string;
+  requests: RunwareRequestRecord[];
+  images: Map<string, { bytes: Uint8Array; contentType: string }>;
+  faults: { push(fault: RunwareFault, times?: number): void; clear(): void };
+  setLatency(ms: Latency): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const UUIDISH = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FORMATS = {
+  JPG: { ext: 'jpg', contentType: 'image/jpeg' },
+  PNG: { ext: 'png', contentType: 'image/png' },
+  WEBP: { ext: 'webp', contentType: 'image/webp' },
+} as const;
+type Format = keyof typeof FORMATS;
+const CONTENT_TYPE_BY_EXT: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+
+interface RunwareApiError {
+  code: string;
+  message: string;
+  parameter?: string;
+  taskType?: string;
+  taskUUID?: string;
+}
+
+function validateTask(task: any): RunwareApiError | undefined {
+  const base = { taskType: typeof task?.taskType === 'string' ? task.taskType : undefined, taskUUID: task?.taskUUID };
+  const bad = (parameter: string, message: string): RunwareApiError => ({
+    code: `invalid${parameter.charAt(0).toUpperCase()}${parameter.slice(1)}`,
+    message,
+    parameter,
+    ...base,
+  });
+  if (typeof task !== 'object' || task === null) return { code: 'invalidTask', message: 'Each task must be an object.' };
+  if (task.taskType !== 'imageInference') return bad('taskType', `Unsupported taskType '${String(task.taskType)}'.`);
+  if (typeof task.taskUUID !== 'string' || !UUIDISH.test(task.taskUUID)) return bad('taskUUID', 'taskUUID must be a UUID v4.');
+  if (typeof task.positivePrompt !== 'string' || task.positivePrompt.trim().length < 2) {
+    return bad('positivePrompt', 'positivePrompt must be a string of at least 2 characters.');
+  }
+  if (task.negativePrompt !== undefined && typeof task.negativePrompt !== 'string') {
+    return bad('negativePrompt', 'negativePrompt must be a string.');
+  }
+  if (typeof task.model !== 'string' || task.model === '') return bad('model', 'model (AIR id) is required.');
+  for (const dim of ['width', 'height'] as const) {
+    const v = task[dim];
+    if (!Number.isInteger(v) || v < 128 || v > 2048) return bad(dim, `${dim} must be an integer between 128 and 2048.`);
+  }
+  if (task.outputFormat !== undefined && !(task.outputFormat in FORMATS)) {
+    return bad('outputFormat', 'outputFormat must be one of JPG, PNG, WEBP.');
+  }
+  if (task.outputType !== undefined && task.outputType !== 'URL') {
+    return bad('outputType', 'this stand-in only supports outputType URL.');
+  }
+  if (task.numberResults !== undefined && (!Number.isInteger(task.numberResults) || task.numberResults < 1 || task.numberResults > 4)) {
+    return bad('numberResults', 'numberResults must be an integer between 1 and 4.');
+  }
+  return undefined;
+}
+
+function bytesFor(format: Format, task: any): Uint8Array {
+  if (format === 'PNG') {
+    const h = hashString(String(task.positivePrompt));
+    // Keep generated PNGs small: at most 256×256 (the real size is in the request record).
+    const w = Math.min(256, task.width as number);
+    const hh = Math.min(256, task.height as number);
+    return makePng(w, hh, [64 + (h & 0x7f), 64 + ((h >> 8) & 0x7f), 64 + ((h >> 16) & 0x7f)]);
+  }
+  return format === 'JPG' ? TINY_JPEG : TINY_WEBP;
+}
+
+export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Promise<RunwareStandIn> {
+  const requests: RunwareRequestRecord[] = [];
+  const images = new Map<string, { bytes: Uint8Array; contentType: string }>();
+  const faults = new FaultQueue<RunwareFault>();
+  const sleeper = new Sleeper();
+  let latency: Latency = opts.latencyMs ?? 0;
+  let origin = '';
+
+  function serveImage(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+    const m = /^\/images\/([^/.]+)\.(jpg|png|webp)$/.exec(pathname);
+    const image = m ? images.get(m[1]!) : undefined;
+    if (!m || !image || CONTENT_TYPE_BY_EXT[m[2]!] !== image.contentType) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Not Found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': image.contentType, 'content-length': image.bytes.byteLength });
+    res.end(req.method === 'HEAD' ? undefined : Buffer.from(image.bytes));
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { pathname } = new URL(req.url ?? '/', 'http://stand-in');
+    if ((req.method === 'GET' || req.method === 'HEAD') && pathname.startsWith('/images/')) {
+      serveImage(req, res, pathname);
+      return;
+    }
+    if (req.method !== 'POST' || !['/', '/v1', '/v1/'].includes(pathname)) {
+      sendJson(res, 404, { errors: [{ code: 'notFound', message: `No route for ${req.method} ${pathname}` }] });
+      return;
+    }
+    const raw = await readBody(req);
+    let tasks: any;
+    try {
+      tasks = JSON.parse(raw);
+    } catch {
+      tasks = undefined;
+    }
+    const record: RunwareRequestRecord = { at: Date.now(), tasks: Array.isArray(tasks) ? tasks : [], status: 0, cost: null };
+    requests.push(record);
+    const reply = (status: number, payload: unknown, headers?: Record<string, string>) => {
+      record.status = status;
+      sendJson(res, status, payload, headers);
+    };
+
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    if (!token || (opts.requireApiKey !== undefined && token !== opts.requireApiKey)) {
+      reply(401, { errors: [{ code: 'invalidApiKey', message: 'Invalid or missing API key.' }] });
+      return;
+    }
+    if (!Array.isArray(tasks) || tasks.length === 0) {
+      reply(400, { errors: [{ code: 'invalidRequest', message: 'The body must be a non-empty JSON array of tasks.' }] });
+      return;
+    }
+    const errors = tasks.map(validateTask).filter((e): e is RunwareApiError => e !== undefined);
+    if (errors.length > 0) {
+      reply(400, { errors });
+      return;
+    }
+
+    const fault = faults.take();
+    record.fault = describeFault(fault);
+    const base = typeof latency === 'function' ? latency(tasks) : latency;
+    await sleeper.sleep(base + (fault && 'delayMs' in fault ? fault.delayMs : 0));
+    if (res.destroyed) return;
+
+    if (fault && 'status' in fault) {
+      const headers: Record<string, string> = {};
+      if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+      reply(fault.status, fault.body ?? { errors: [{ code: fault.status === 429 ? 'rateLimit' : 'serverError', message: `Stand-in error ${fault.status}` }] }, headers);
+      return;
+    }
+    if (fault && 'errors' in fault) {
+      reply(200, {
+        errors: tasks.map((t: any) => ({
+          code: fault.code ?? 'provider',
+          message: fault.message ?? 'The inference provider failed to process the task.',
+          taskType: t.taskType,
+          taskUUID: t.taskUUID,
+        })),
+      });
+      return;
+    }
+
+    const data: unknown[] = [];
+    for (const task of tasks) {
+      const format: Format = task.outputFormat ?? 'JPG';
+      const { ext, contentType } = FORMATS[format];
+      for (let i = 0; i < (task.numberResults ?? 1); i++) {
+        const imageUUID = randomUUID();
+        images.set(imageUUID, { bytes: bytesFor(format, task), contentType });
+        const broken = fault && 'brokenImageUrl' in fault;
+        data.push({
+          taskType: 'imageInference',
+          taskUUID: task.taskUUID,
+          imageUUID,
+          imageURL: `${origin}/images/${broken ? `missing-${imageUUID}` : imageUUID}.${ext}`,
+          seed: hashString(`${task.positivePrompt}|${i}`) % 2_147_483_647,
+          ...(task.includeCost && (opts.reportCost ?? true) ? { cost: opts.costPerImage ?? 0.0013 } : {}),
+        });
+      }
+    }
+    const costs = data.map((d) => (d as { cost?: unknown }).cost).filter((c): c is number => typeof c === "number");
+    record.cost = costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : null;
+    reply(200, { data });
+  }
+
+  const server = await listen((req, res) => {
+    handle(req, res).catch((err) => {
+      if (!res.headersSent) sendJson(res, 500, { errors: [{ code: 'serverError', message: (err as Error).message }] });
+      else res.destroy();
+    });
+  }, opts.port ?? 0);
+  origin = `http://127.0.0.1:${server.port}`;
+
+  return {
+    url: `${origin}/v1`,
+    requests,
+    images,
+    faults: { push: (f, times = 1) => faults.push(f, times), clear: () => faults.clear() },
+    setLatency(ms) {
+      latency = ms;
+    },
+    reset() {
+      requests.length = 0;
+      images.clear();
+      faults.clear();
+    },
+    async close() {
+      sleeper.cancelAll();
+      await server.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The activity contracts workflows call. Workflows import these *types* only (the implementations
+ * do I/O); each group is registered on its own task queue (see workflows/task-queues.ts).
+ * Every argument and result is small — ids, counts, short reasons — because payloads crossing
+ * Temporal are kept under 4 KB; the content itself lives in MongoDB.
+ */
+import type { StageName, StageStatus } from '../domain/stages';
+import type { ImageKind, LlmStep } from '../domain/steps';
+import type { InitWorldInput } from '../schemas/world-input';
+
+export interface ProgressActivities {
+  /** Creates (idempotently) the status document and the description task; returns its id. */
+  startWorld(input: InitWorldInput): Promise<{ descriptionTaskId: string }>;
+  /** Records a world whose input was rejected: status document `failed`, nothing spent. */
+  rejectWorld(args: { worldId: string; problems: string[] }): Promise<void>;
+  /** Marks a task in progress and returns the little a workflow needs to know about it. */
+  beginTask(taskId: string): Promise<{ worldId: string; type: string }>;
+  finishTask(args: { taskId: string; outcome: 'completed' | 'failed'; error?: string }): Promise<void>;
+  advanceStage(args: { worldId: string; stage: StageName; status: Exclude<StageStatus, 'pending'>; reason?: string }): Promise<void>;
+  /** Counts one outcome exactly once (keyed by the task id) and completes stages that are now done. */
+  recordOutcome(args: { worldId: string; taskId: string; outcome: Outcome }): Promise<void>;
+  planWorldChildren(args: { taskId: string }): Promise<{ worldImageTaskId: string; characterBatchTaskId: string | null }>;
+  planCharacterBatchChildren(args: { taskId: string }): Promise<{ characterTaskIds: string[]; nextBatchTaskId: string | null }>;
+  planCharacterChildren(args: { taskId: string; characterId: string }): Promise<{ avatarTaskId: string; postBatchTaskId: string | null }>;
+  planPostBatchChildren(args: { taskId: string }): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }>;
+  planPostImage(args: { taskId: string }): Promise<{ postImageTaskId: string }>;
+  /** Settles every stage from what actually exists and returns the world's final status. */
+  finishWorld(args: { worldId: string }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
+}
+
+export type Outcome = 'character_created' | 'avatar_created' | 'post_created' | 'post_failed';
+
+export interface LlmActivities {
+  /** Runs one LLM step for a task; the validated answer is stored on the task, not returned. */
+  runLlmStep(args: { taskId: string; step: LlmStep }): Promise<{ items: number }>;
+}
+
+export interface ImageActivities {
+  /** Generates an image, uploads it through the media service and returns the media id. */
+  renderImage(args: { taskId: string; kind: ImageKind }): Promise<{ mediaId: string }>;
+}
+
+export interface ServiceActivities {
+  publishWorldParams(args: { taskId: string }): Promise<void>;
+  publishWorldImages(args: { taskId: string; headerMediaId: string; iconMediaId: string }): Promise<void>;
+  createCharacter(args: { taskId: string }): Promise<{ characterId: string }>;
+  setCharacterAvatar(args: { taskId: string; mediaId: string }): Promise<void>;
+  createPost(args: { taskId: string; mediaId: string }): Promise<{ postId: string }>;
+}

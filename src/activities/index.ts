@@ -1,0 +1,25 @@
+/**
+ * Activities grouped by the task queue that runs them. The composition root registers each group
+ * only on its own queue, so a worker role polls exactly the work it was scaled for.
+ */
+import type { WorkerRole } from '../workflows/task-queues';
+import type { ActivityDeps } from './deps';
+import { createImageActivities } from './image-activities';
+import { createLlmActivities } from './llm-activities';
+import { createProgressActivities } from './progress-activities';
+import { createServiceActivities } from './service-activities';
+
+export type ActivityGroups = Record<WorkerRole, object>;
+
+export function createActivities(deps: ActivityDeps): ActivityGroups {
+  return {
+    // Workflows only: every activity runs on the queue of the resource it uses.
+    main: {},
+    llm: createLlmActivities(deps),
+    images: createImageActivities(deps),
+    progress: createProgressActivities(deps),
+    services: createServiceActivities(deps),
+  };
+}
+
+export type { ActivityDeps } from './deps';

@@ -1,0 +1,311 @@
+/**
+ * Activities of the `ai-worker-progress` queue: the world's status document and the task
+ * documents. Every write here is idempotent — keyed increments, deterministic task ids,
+ * monotonic stage transitions — because Temporal may run any of them more than once.
+ */
+import { taskIds, TaskTypes, type TaskType } from '../domain/task-ids';
+import { forecastWorld, planCharacterBatches, postBatchSizes } from '../domain/world-plan';
+import type {
+  AvatarParams,
+  CharacterBatchParams,
+  CharacterBatchResult,
+  CharacterParams,
+  PostBatchParams,
+  PostBatchResult,
+  PostImageParams,
+  PostParams,
+  WorldDescriptionParams,
+  WorldImageParams,
+} from '../domain/task-params';
+import { translateErrors, PermanentStepError } from '../errors';
+import { ErrorTypes } from '../workflows/activity-options';
+import type { Outcome, ProgressActivities } from './contracts';
+import type { ActivityDeps } from './deps';
+import { extendSummary } from '../prompts';
+
+export function createProgressActivities(deps: ActivityDeps): ProgressActivities {
+  const { status, tasks } = deps.repos;
+
+  /** Creates a task document once and counts it in `tasks_total` once. */
+  async function createTask(id: string, type: TaskType, worldId: string, parentId: string | null, parameters: object): Promise<string> {
+    await tasks.createIfAbsent({ id, type, worldId, parentId, parameters: parameters as Record<string, unknown> });
+    await status.applyOnce(worldId, `task-created:${id}`, { tasks_total: 1 });
+    return id;
+  }
+
+  async function loadTask<P>(taskId: string) {
+    const task = await tasks.require(taskId);
+    return { task, params: task.parameters as unknown as P, result: (task.result ?? {}) as Record<string, unknown> };
+  }
+
+  function stepResult<T>(result: Record<string, unknown>, step: string, taskId: string): T {
+    const value = result[step];
+    if (value === undefined || value === null) {
+      throw new PermanentStepError(`task ${taskId} has no ${step} result yet`, ErrorTypes.missingData);
+    }
+    return value as T;
+  }
+
+  return {
+    startWorld: (input) =>
+      translateErrors('startWorld', async () => {
+        const worldId = input.world_id;
+        const forecast = forecastWorld(input.characters_count, input.posts_count);
+        const headroom = deps.config.apiCallLimitHeadroom;
+        await status.initialize({
+          worldId,
+          charactersCount: input.characters_count,
+          postsCount: input.posts_count,
+          userPrompt: input.world_prompt,
+          // The platform sends no limits (spec 12); the original's fixed 100/50 could never fit a
+          // default 25×150 world, so an absent limit is sized from the world's own forecast.
+          apiCallLimitsLlm: input.api_call_limits_llm ?? Math.ceil(forecast.llmCalls * headroom),
+          apiCallLimitsImages: input.api_call_limits_images ?? Math.ceil(forecast.imageCalls * headroom),
+          tasksPredicted: forecast.tasks,
+        });
+        await status.advanceStage(worldId, 'initializing', 'completed');
+        // Set before the child starts, so it can never overwrite the child's own `completed` (spec 15.6).
+        await status.advanceStage(worldId, 'world_description', 'in_progress');
+        const params: WorldDescriptionParams = {
+          world_id: worldId,
+          world_name: input.world_name ?? '',
+          user_prompt: input.world_prompt,
+          characters_count: input.characters_count,
+          posts_count: input.posts_count,
+        };
+        const descriptionTaskId = await createTask(taskIds.worldDescription(worldId), TaskTypes.worldDescription, worldId, null, params);
+        return { descriptionTaskId };
+      }),
+
+    rejectWorld: ({ worldId, problems }) =>
+      translateErrors('rejectWorld', async () => {
+        const reason = `invalid input: ${problems.join('; ')}`;
+        await status.initialize({
+          worldId,
+          charactersCount: 0,
+          postsCount: 0,
+          userPrompt: '',
+          apiCallLimitsLlm: 0,
+          apiCallLimitsImages: 0,
+          tasksPredicted: 0,
+        });
+        await status.advanceStage(worldId, 'initializing', 'failed', reason);
+      }),
+
+    beginTask: (taskId) =>
+      translateErrors('beginTask', async () => {
+        const task = await tasks.start(taskId);
+        return { worldId: task.world_id, type: task.type };
+      }),
+
+    finishTask: ({ taskId, outcome, error }) =>
+      translateErrors('finishTask', async () => {
+        const task = outcome === 'completed' ? await tasks.complete(taskId) : await tasks.fail(taskId, error ?? 'failed');
+        // One key per task: a task ends once, as completed or as failed, whatever the retries.
+        await status.applyOnce(task.world_id, `task-finished:${taskId}`, outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 });
+      }),
+
+    advanceStage: ({ worldId, stage, status: next, reason }) =>
+      translateErrors('advanceStage', async () => {
+        await status.advanceStage(worldId, stage, next, reason);
+      }),
+
+    recordOutcome: ({ worldId, taskId, outcome }) =>
+      translateErrors('recordOutcome', async () => {
+        const { key, increments } = await outcomeLedgerEntry(taskId, outcome);
+        await status.applyOnce(worldId, key, increments);
+        const doc = await status.get(worldId);
+        if (!doc) return;
+        if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {
+          await status.advanceStage(worldId, 'characters', 'completed');
+        }
+        if (doc.posts_created >= doc.posts_predicted) await status.advanceStage(worldId, 'posts', 'completed');
+      }),
+
+    planWorldChildren: ({ taskId }) =>
+      translateErrors('planWorldChildren', async () => {
+        const { params } = await loadTask<WorldDescriptionParams>(taskId);
+        const worldId = params.world_id;
+        const imageParams: WorldImageParams = { world_id: worldId };
+        const worldImageTaskId = await createTask(taskIds.worldImage(worldId), TaskTypes.worldImage, worldId, taskId, imageParams);
+        await status.advanceStage(worldId, 'world_image', 'in_progress');
+        const slices = planCharacterBatches(params.characters_count, params.posts_count);
+        const first = slices[0];
+        if (!first) return { worldImageTaskId, characterBatchTaskId: null };
+        await status.advanceStage(worldId, 'characters', 'in_progress');
+        const batch: CharacterBatchParams = {
+          world_id: worldId,
+          batch_index: 0,
+          batch_count: slices.length,
+          first_character_index: first.firstCharacterIndex,
+          batch_size: first.size,
+          posts_for_batch: first.posts,
+          characters_count: params.characters_count,
+          posts_count: params.posts_count,
+          previous_summary: '',
+        };
+        const characterBatchTaskId = await createTask(taskIds.characterBatch(worldId, 0), TaskTypes.characterBatch, worldId, taskId, batch);
+        return { worldImageTaskId, characterBatchTaskId };
+      }),
+
+    planCharacterBatchChildren: ({ taskId }) =>
+      translateErrors('planCharacterBatchChildren', async () => {
+        const { params, result } = await loadTask<CharacterBatchParams>(taskId);
+        const batch = stepResult<CharacterBatchResult>(result, 'character_batch', taskId);
+        const worldId = params.world_id;
+        const characterTaskIds: string[] = [];
+        for (const [i, concept] of batch.concepts.entries()) {
+          const index = params.first_character_index + i;
+          const child: CharacterParams = { world_id: worldId, character_index: index, batch_task_id: taskId, concept, posts_count: batch.posts[i] ?? 0 };
+          characterTaskIds.push(await createTask(taskIds.character(worldId, index), TaskTypes.character, worldId, taskId, child));
+        }
+        const slices = planCharacterBatches(params.characters_count, params.posts_count);
+        const nextSlice = slices[params.batch_index + 1];
+        let nextBatchTaskId: string | null = null;
+        if (nextSlice) {
+          const next: CharacterBatchParams = {
+            ...params,
+            batch_index: nextSlice.batchIndex,
+            first_character_index: nextSlice.firstCharacterIndex,
+            batch_size: nextSlice.size,
+            posts_for_batch: nextSlice.posts,
+            previous_summary: extendSummary(params.previous_summary, batch.summary),
+          };
+          nextBatchTaskId = await createTask(taskIds.characterBatch(worldId, nextSlice.batchIndex), TaskTypes.characterBatch, worldId, taskId, next);
+        }
+        if (params.batch_index === 0 && params.posts_count > 0) await status.advanceStage(worldId, 'posts', 'in_progress');
+        return { characterTaskIds, nextBatchTaskId };
+      }),
+
+    planCharacterChildren: ({ taskId, characterId }) =>
+      translateErrors('planCharacterChildren', async () => {
+        const { params } = await loadTask<CharacterParams>(taskId);
+        const worldId = params.world_id;
+        const avatar: AvatarParams = { world_id: worldId, character_task_id: taskId, character_id: characterId };
+        const avatarTaskId = await createTask(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
+        const sizes = postBatchSizes(params.posts_count);
+        let postBatchTaskId: string | null = null;
+        if (sizes.length > 0) {
+          const batch: PostBatchParams = {
+            world_id: worldId,
+            character_task_id: taskId,
+            character_id: characterId,
+            batch_index: 0,
+            batch_count: sizes.length,
+            first_post_index: 0,
+            batch_size: sizes[0]!,
+            total_posts: params.posts_count,
+            previous_summary: '',
+          };
+          postBatchTaskId = await createTask(taskIds.postBatch(taskId, 0), TaskTypes.postBatch, worldId, taskId, batch);
+        }
+        return { avatarTaskId, postBatchTaskId };
+      }),
+
+    planPostBatchChildren: ({ taskId }) =>
+      translateErrors('planPostBatchChildren', async () => {
+        const { params, result } = await loadTask<PostBatchParams>(taskId);
+        const batch = stepResult<PostBatchResult>(result, 'post_batch', taskId);
+        const worldId = params.world_id;
+        const postTaskIds: string[] = [];
+        for (const [i, concept] of batch.concepts.entries()) {
+          const index = params.first_post_index + i;
+          const child: PostParams = {
+            world_id: worldId,
+            character_task_id: params.character_task_id,
+            character_id: params.character_id,
+            post_index: index,
+            concept,
+          };
+          postTaskIds.push(await createTask(taskIds.post(params.character_task_id, index), TaskTypes.post, worldId, taskId, child));
+        }
+        const sizes = postBatchSizes(params.total_posts);
+        const nextIndex = params.batch_index + 1;
+        let nextBatchTaskId: string | null = null;
+        if (nextIndex < sizes.length) {
+          const next: PostBatchParams = {
+            ...params,
+            batch_index: nextIndex,
+            first_post_index: params.first_post_index + params.batch_size,
+            batch_size: sizes[nextIndex]!,
+            previous_summary: extendSummary(params.previous_summary, batch.summary),
+          };
+          nextBatchTaskId = await createTask(taskIds.postBatch(params.character_task_id, nextIndex), TaskTypes.postBatch, worldId, taskId, next);
+        }
+        return { postTaskIds, nextBatchTaskId };
+      }),
+
+    planPostImage: ({ taskId }) =>
+      translateErrors('planPostImage', async () => {
+        const { params } = await loadTask<PostParams>(taskId);
+        const child: PostImageParams = {
+          world_id: params.world_id,
+          character_task_id: params.character_task_id,
+          character_id: params.character_id,
+          post_task_id: taskId,
+        };
+        const postImageTaskId = await createTask(taskIds.postImage(taskId), TaskTypes.postImage, params.world_id, taskId, child);
+        return { postImageTaskId };
+      }),
+
+    finishWorld: ({ worldId }) =>
+      translateErrors('finishWorld', async () => {
+        const doc = await status.get(worldId);
+        if (!doc) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
+        const avatars = doc.avatars_created ?? 0;
+        const stageOf = (name: string) => doc.stages.find((s) => s.name === name)?.status;
+        const cause = doc.error ? ` (${doc.error})` : '';
+        if (stageOf('world_image') !== 'completed') {
+          await status.advanceStage(worldId, 'world_image', 'failed', `world images were not created${cause}`);
+        }
+        if (doc.users_created < doc.users_predicted || avatars < doc.users_predicted) {
+          await status.advanceStage(
+            worldId,
+            'characters',
+            'failed',
+            `${doc.users_created} of ${doc.users_predicted} characters and ${avatars} avatars created${cause}`,
+          );
+        } else {
+          await status.advanceStage(worldId, 'characters', 'completed');
+        }
+        if (doc.posts_created < doc.posts_predicted) {
+          const failed = doc.posts_failed ?? 0;
+          await status.advanceStage(
+            worldId,
+            'posts',
+            'failed',
+            `${doc.posts_created} of ${doc.posts_predicted} posts created, ${failed} failed${cause}`,
+          );
+        } else {
+          await status.advanceStage(worldId, 'posts', 'completed');
+        }
+        const final = await status.advanceStage(worldId, 'finishing', 'completed');
+        const summary = final.stages
+          .filter((s) => s.status === 'failed')
+          .map((s) => `${s.name}: ${s.reason ?? 'failed'}`)
+          .join('; ');
+        const worldStatus = final.status === 'completed' ? 'completed' : 'failed';
+        if (worldStatus === 'failed') await status.recordError(worldId, summary || 'world generation failed');
+        return { status: worldStatus, summary: summary || 'all characters, avatars and posts created' };
+      }),
+  };
+
+  /**
+   * The ledger key decides what "exactly once" means: a post is counted once as created *or*
+   * failed (the image task reports for its post), an avatar once per character, and so on.
+   */
+  async function outcomeLedgerEntry(taskId: string, outcome: Outcome) {
+    switch (outcome) {
+      case 'character_created':
+        return { key: `outcome:character:${taskId}`, increments: { users_created: 1 } };
+      case 'avatar_created':
+        return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
+      case 'post_created': {
+        const { params } = await loadTask<PostImageParams>(taskId);
+        return { key: `outcome:post:${params.post_task_id}`, increments: { posts_created: 1 } };
+      }
+      case 'post_failed':
+        return { key: `outcome:post:${taskId}`, increments: { posts_failed: 1 } };
+    }
+  }
+}

@@ -1,0 +1,160 @@
+import ky from 'ky';
+import { ProviderHttpError, ProviderResponseError, snippet, toProviderError } from './provider-errors';
+
+export type ImageOutputFormat = 'JPG' | 'PNG' | 'WEBP';
+
+/** MIME type of a Runware output format. */
+export function contentTypeFor(format: ImageOutputFormat): 'image/jpeg' | 'image/png' | 'image/webp' {
+  switch (format) {
+    case 'JPG':
+      return 'image/jpeg';
+    case 'PNG':
+      return 'image/png';
+    case 'WEBP':
+      return 'image/webp';
+  }
+}
+
+/** File extension (no dot) of a Runware output format. */
+export function extensionFor(format: ImageOutputFormat): 'jpg' | 'png' | 'webp' {
+  switch (format) {
+    case 'JPG':
+      return 'jpg';
+    case 'PNG':
+      return 'png';
+    case 'WEBP':
+      return 'webp';
+  }
+}
+
+export interface RunwareClientOptions {
+  /** REST endpoint, e.g. `https://api.runware.ai/v1` (or a stand-in's URL). */
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs: number;
+  fetch?: typeof fetch;
+}
+
+export interface GenerateImageRequest {
+  /** UUIDv4 chosen by the caller (derive it deterministically for idempotent retries if wanted). */
+  taskUUID: string;
+  positivePrompt: string;
+  negativePrompt?: string;
+  model: string;
+  width: number;
+  height: number;
+  outputFormat: ImageOutputFormat;
+  signal?: AbortSignal;
+}
+
+export interface GeneratedImage {
+  imageURL: string;
+  imageUUID: string;
+  /** Runware-reported cost (USD); null when not reported. */
+  cost: number | null;
+  taskUUID: string;
+}
+
+export interface RunwareClient {
+  generateImage(req: GenerateImageRequest): Promise<GeneratedImage>;
+}
+
+/** Runware error codes its own SDK treats as transient. */
+const RETRYABLE_CODES = new Set(['rateLimit', 'provider', 'timeout', 'serverError', 'connection']);
+
+interface RunwareEnvelope {
+  data?: Array<{ taskUUID?: unknown; imageUUID?: unknown; imageURL?: unknown; cost?: unknown }>;
+  errors?: Array<{ code?: unknown; message?: unknown }>;
+  error?: { code?: unknown; message?: unknown } | string;
+}
+
+/**
+ * Runware REST client for one `imageInference` task per call (numberResults 1, outputType URL,
+ * includeCost). ky with `retry: 0`: Temporal owns retries. Note that Runware bills an aborted
+ * generation anyway.
+ */
+export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
+  const http = ky.create({
+    timeout: opts.timeoutMs,
+    retry: 0,
+    headers: { authorization: `Bearer ${opts.apiKey}` },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  const secrets = [opts.apiKey];
+
+  return {
+    async generateImage(req) {
+      const task: Record<string, unknown> = {
+        taskType: 'imageInference',
+        taskUUID: req.taskUUID,
+        positivePrompt: req.positivePrompt,
+        ...(req.negativePrompt ? { negativePrompt: req.negativePrompt } : {}),
+        model: req.model,
+        width: req.width,
+        height: req.height,
+        numberResults: 1,
+        outputType: 'URL',
+        outputFormat: req.outputFormat,
+        includeCost: true,
+      };
+      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
+      let text: string;
+      try {
+        const res = await http.post(opts.baseUrl, { json: [task], ...(req.signal ? { signal: req.signal } : {}) });
+        text = await res.text();
+      } catch (err) {
+        throw toProviderError(err, ctx);
+      }
+
+      let env: RunwareEnvelope;
+      try {
+        env = JSON.parse(text) as RunwareEnvelope;
+      } catch (err) {
+        throw new ProviderResponseError({
+          provider: 'images',
+          message: 'Runware answered with a non-JSON body',
+          retryable: true,
+          bodySnippet: snippet(text, secrets),
+          cause: err,
+        });
+      }
+      if (Array.isArray(env?.errors) && env.errors.length > 0) {
+        const codes = env.errors.map((e) => String(e?.code ?? ''));
+        throw new ProviderResponseError({
+          provider: 'images',
+          message: `Runware returned errors: ${snippet(env.errors.map((e) => `${String(e?.code)}: ${String(e?.message)}`).join('; '), secrets, 300)}`,
+          retryable: codes.some((c) => RETRYABLE_CODES.has(c)),
+          bodySnippet: snippet(env, secrets),
+        });
+      }
+      if (env?.error) {
+        const code = typeof env.error === 'object' ? env.error.code : undefined;
+        const numeric = typeof code === 'number' ? code : typeof code === 'string' && /^\d{3}$/.test(code) ? Number(code) : NaN;
+        if (numeric >= 400 && numeric <= 599) {
+          throw new ProviderHttpError({ provider: 'images', status: numeric, bodySnippet: snippet(env, secrets), code: numeric });
+        }
+        throw new ProviderResponseError({
+          provider: 'images',
+          message: `Runware returned an error: ${snippet(env.error, secrets, 300)}`,
+          retryable: typeof code === 'string' && RETRYABLE_CODES.has(code),
+          bodySnippet: snippet(env, secrets),
+        });
+      }
+      const item = Array.isArray(env?.data) ? env.data.find((d) => d?.taskUUID === req.taskUUID) : undefined;
+      if (!item || typeof item.imageURL !== 'string' || item.imageURL === '') {
+        throw new ProviderResponseError({
+          provider: 'images',
+          message: `Runware answer has no image for task ${req.taskUUID}`,
+          retryable: true,
+          bodySnippet: snippet(env, secrets),
+        });
+      }
+      return {
+        imageURL: item.imageURL,
+        imageUUID: typeof item.imageUUID === 'string' ? item.imageUUID : '',
+        cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
+        taskUUID: req.taskUUID,
+      };
+    },
+  };
+}

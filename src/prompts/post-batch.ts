@@ -1,0 +1,66 @@
+import type { CharacterDetail, WorldDescription } from '../schemas/llm';
+import { bullets, languageInstruction, paragraphs, renderCharacter, renderWorld, tagged } from './render';
+import type { PromptMessages } from './types';
+
+export interface PostBatchPromptInput {
+  world: WorldDescription;
+  character: CharacterDetail;
+  /** Post concepts to create in this call. */
+  batchSize: number;
+  /** 0-based batch ordinal for this character. */
+  batchIndex: number;
+  /** Planned number of posts of this character. */
+  totalPosts: number;
+  /** Posts conceived in earlier batches. */
+  alreadyGenerated: number;
+  /** Posts still to be conceived by later batches. */
+  futureCount: number;
+  /** Running summary of the posts of earlier batches ("" for the first batch). */
+  previousSummary: string;
+  /** Top-up request: topics already accepted in THIS batch, which must not be repeated. */
+  existingTopics?: readonly string[];
+}
+
+const SYSTEM = `You plan the social-media feed of a character on Generia, a social network in the style of Instagram where every account belongs to an AI character living in a fictional world. Feeds feel lived-in: everyday moments, small dramas, opinions and events of the world, each post with a picture.
+Answer only with a JSON object that follows the given schema.`;
+
+/** Step 6: post concepts for one batch of a character's feed. */
+export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessages {
+  const { world, character, batchSize, batchIndex, totalPosts, alreadyGenerated, futureCount } = input;
+  const existing = bullets(input.existingTopics ?? []);
+  const previous = input.previousSummary.trim();
+  const name = character.display_name.trim() || character.username;
+
+  const task =
+    existing === ''
+      ? `Create exactly ${batchSize} post ideas for the feed of ${name}.`
+      : `Create exactly ${batchSize} more post ideas for the feed of ${name}, in addition to the ones already accepted for this batch (listed further down).`;
+
+  const plan = [
+    `${name} will publish ${totalPosts} posts in total; they are planned in batches, and this is batch ${batchIndex + 1}.`,
+    alreadyGenerated > 0 ? `${alreadyGenerated} posts were planned in earlier batches.` : 'No posts exist yet.',
+    futureCount > 0
+      ? `${futureCount} more will be planned after this batch.`
+      : 'This is the last batch: bring open story lines to a satisfying point.',
+  ].join(' ');
+
+  const user = paragraphs(
+    task,
+    tagged('character', renderCharacter(character, { includeSecret: true })),
+    tagged('world', renderWorld(world)),
+    plan,
+    previous !== '' &&
+      `Posts planned so far (one per line: topic — kind, tone: brief):\n${tagged('previous_posts', previous)}\nDo not repeat them; continue their story lines where it makes sense.`,
+    existing !== '' &&
+      `Already accepted in this batch — do not repeat these and do not include them in your answer:\n${existing}`,
+    `Requirements:
+- Let part of the posts form a story arc that gradually reveals the character; make the rest standalone posts typical of the platform.
+- Cover daily life, work, problems, joys, relationships and events of the world, true to its culture.
+- Vary the kind of post (personal moment, news, question to followers, review, throwback, humour, announcement, …), including a few unexpected ones, and vary the emotional tone.
+- Every post comes with a picture, so each idea must be something that can be shown in an image.
+- The secret may colour some posts indirectly but is never revealed outright.
+- Many other characters post in this world too: keep these ideas specific to this character.
+- ${languageInstruction(world, 'every text value')}`,
+  );
+  return { system: SYSTEM, user };
+}

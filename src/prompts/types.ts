@@ -1,0 +1,5 @@
+/** Chat messages of one LLM call. */
+export interface PromptMessages {
+  system: string;
+  user: string;
+}

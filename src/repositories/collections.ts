@@ -1,0 +1,231 @@
+/**
+ * Every collection the worker owns: one declaration each (name, schema, indexes).
+ *
+ * `world_generation_status` is a cross-service contract (spec 6.3): world-service (Go) reads it from database
+ * `generia_ai_worker`. Its field names — including the upper-case `LLM` — and BSON types must not change: counters
+ * are BSON int32/int64, costs BSON double, dates BSON dates. The schema types them as JS numbers; the repository
+ * encodes costs with `Double` on every write.
+ * @module
+ */
+import type { Db } from 'mongodb';
+import * as v from 'valibot';
+import { defineCollection, ensureIndexes, type DocOf, type NewDocOf } from './define-collection';
+
+const Id = v.pipe(v.string(), v.minLength(1, 'must be a non-empty string'));
+const Int = v.pipe(v.number(), v.integer('must be an integer'));
+const Count = v.pipe(v.number(), v.integer('must be an integer'), v.minValue(0, 'must not be negative'));
+const Money = v.pipe(v.number(), v.finite('must be finite'), v.minValue(0, 'must not be negative'));
+const Obj = v.record(v.string(), v.unknown());
+
+// ----------------------------------------------------------------------------------- world_generation_status
+
+/** Stage names in their fixed order (the order of the `stages` array). */
+export const STAGE_NAMES = [
+  'initializing',
+  'world_description',
+  'world_image',
+  'characters',
+  'posts',
+  'finishing',
+] as const;
+export type StageName = (typeof STAGE_NAMES)[number];
+export const STAGE_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+/** Overall status; world-service itself reports `not_started` when no document exists. */
+export const GENERATION_STATUSES = ['in_progress', 'completed', 'failed'] as const;
+export type GenerationStatusValue = (typeof GENERATION_STATUSES)[number];
+
+export const StageSchema = v.object({
+  name: v.picklist(STAGE_NAMES),
+  status: v.picklist(STAGE_STATUSES),
+  /** Ours (ignored by the Go decoder): why a stage failed. */
+  reason: v.optional(v.string()),
+});
+
+/** Integer counters (stored as BSON int32/int64). */
+export const INT_COUNTER_FIELDS = [
+  'tasks_total',
+  'tasks_completed',
+  'tasks_failed',
+  'users_created',
+  'posts_created',
+  'avatars_created',
+  'posts_failed',
+  'api_calls_made_LLM',
+  'api_calls_made_images',
+  'llm_prompt_tokens',
+  'llm_completion_tokens',
+] as const;
+/** Cost counters (stored as BSON double, always). */
+export const COST_FIELDS = ['llm_cost_total', 'image_cost_total'] as const;
+export type CounterField = (typeof INT_COUNTER_FIELDS)[number] | (typeof COST_FIELDS)[number];
+
+export const GenerationStatusSchema = v.object({
+  _id: Id,
+  status: v.picklist(GENERATION_STATUSES),
+  current_stage: v.picklist(STAGE_NAMES),
+  stages: v.pipe(v.array(StageSchema), v.length(STAGE_NAMES.length, 'must list the six stages')),
+  tasks_total: v.optional(Count, 0),
+  tasks_completed: v.optional(Count, 0),
+  tasks_failed: v.optional(Count, 0),
+  task_predicted: v.optional(Count, 0),
+  users_created: v.optional(Count, 0),
+  posts_created: v.optional(Count, 0),
+  users_predicted: Count,
+  posts_predicted: Count,
+  api_call_limits_LLM: Count,
+  api_call_limits_images: Count,
+  api_calls_made_LLM: v.optional(Count, 0),
+  api_calls_made_images: v.optional(Count, 0),
+  llm_cost_total: v.optional(Money, 0),
+  image_cost_total: v.optional(Money, 0),
+  parameters: v.object({ users_count: Count, posts_count: Count, user_prompt: v.string() }),
+  created_at: v.date(),
+  updated_at: v.date(),
+  // --- ours; the Go decoder ignores unknown fields ---
+  /** First failure reason. */
+  error: v.optional(v.nullable(v.string()), null),
+  avatars_created: v.optional(Count, 0),
+  posts_failed: v.optional(Count, 0),
+  llm_prompt_tokens: v.optional(Count, 0),
+  llm_completion_tokens: v.optional(Count, 0),
+  /** Bumped by every stage/status/error change: optimistic concurrency for `advanceStage`. */
+  revision: v.optional(Int, 0),
+  /** Idempotency keys already applied by `applyOnce` / `reserveApiCall`. */
+  applied_keys: v.optional(v.array(v.string()), []),
+});
+
+export const GenerationStatusCollection = defineCollection({
+  name: 'world_generation_status',
+  schema: GenerationStatusSchema,
+  indexes: [],
+});
+export type GenerationStatus = DocOf<typeof GenerationStatusCollection>;
+export type NewGenerationStatus = NewDocOf<typeof GenerationStatusCollection>;
+export type Stage = GenerationStatus['stages'][number];
+
+// ----------------------------------------------------------------------------------------------------- tasks
+
+export const TASK_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TaskSchema = v.object({
+  /** Deterministic, caller-provided id (world id + position), so a retried creation finds the same task. */
+  _id: Id,
+  type: Id,
+  world_id: Id,
+  parent_id: v.optional(v.nullable(v.string()), null),
+  status: v.optional(v.picklist(TASK_STATUSES), 'pending'),
+  parameters: v.optional(Obj, {}),
+  result: v.optional(v.nullable(Obj), null),
+  error: v.optional(v.nullable(v.string()), null),
+  attempt_count: v.optional(Count, 0),
+  created_at: v.date(),
+  updated_at: v.date(),
+});
+
+export const TaskCollection = defineCollection({
+  name: 'tasks',
+  schema: TaskSchema,
+  indexes: [
+    { key: { world_id: 1 }, name: 'world_id_1' },
+    { key: { world_id: 1, type: 1 }, name: 'world_id_1_type_1' },
+    { key: { status: 1 }, name: 'status_1' },
+  ],
+});
+export type Task = DocOf<typeof TaskCollection>;
+export type NewTask = NewDocOf<typeof TaskCollection>;
+
+// ------------------------------------------------------------------------------------------ world_parameters
+
+/**
+ * World parameters: the LLM's WorldDescription stored whole under `params` (not spread at top level as the original
+ * did), so its keys can never collide with `_id` / timestamps and there is no duplicate `id` field (spec 15.34).
+ * `name` and `language` are lifted out for queries and logs.
+ */
+export const WorldParametersSchema = v.object({
+  _id: Id,
+  name: v.optional(v.nullable(v.string()), null),
+  language: v.optional(v.nullable(v.string()), null),
+  params: Obj,
+  /** Set on first save only. */
+  created_at: v.date(),
+  updated_at: v.date(),
+});
+
+export const WorldParametersCollection = defineCollection({
+  name: 'world_parameters',
+  schema: WorldParametersSchema,
+  indexes: [],
+});
+export type WorldParameters = DocOf<typeof WorldParametersCollection>;
+
+// -------------------------------------------------------------------------------------- api_requests_history
+
+export const API_TYPES = ['llm', 'image_generation', 'grpc', 'http'] as const;
+export type ApiType = (typeof API_TYPES)[number];
+
+export const ApiRequestSchema = v.object({
+  _id: Id,
+  api_type: v.picklist(API_TYPES),
+  task_id: v.string(),
+  world_id: v.string(),
+  request_type: Id,
+  /** Never contains API keys or authorization headers (checked on write). */
+  request_data: Obj,
+  response_data: v.optional(v.nullable(Obj), null),
+  error: v.optional(v.nullable(v.string()), null),
+  duration_ms: Count,
+  prompt_tokens: v.optional(v.nullable(Count), null),
+  completion_tokens: v.optional(v.nullable(Count), null),
+  /** USD; stored as BSON double. */
+  cost: v.optional(v.nullable(Money), null),
+  attempt: v.optional(v.nullable(Count), null),
+  created_at: v.date(),
+});
+
+export const ApiRequestCollection = defineCollection({
+  name: 'api_requests_history',
+  schema: ApiRequestSchema,
+  indexes: [
+    { key: { world_id: 1 }, name: 'world_id_1' },
+    { key: { task_id: 1 }, name: 'task_id_1' },
+    { key: { api_type: 1 }, name: 'api_type_1' },
+  ],
+});
+export type ApiRequest = DocOf<typeof ApiRequestCollection>;
+export type NewApiRequest = NewDocOf<typeof ApiRequestCollection>;
+
+// ---------------------------------------------------------------------------------------------- side_effects
+
+/** Idempotency records for calls that create things in other services (characters, posts, media). */
+export const SideEffectSchema = v.object({
+  /** The idempotency key, derived by the caller from world id + step. */
+  _id: Id,
+  world_id: Id,
+  kind: Id,
+  result: Obj,
+  created_at: v.date(),
+});
+
+export const SideEffectCollection = defineCollection({
+  name: 'side_effects',
+  schema: SideEffectSchema,
+  indexes: [{ key: { world_id: 1 }, name: 'world_id_1' }],
+});
+export type SideEffect = DocOf<typeof SideEffectCollection>;
+
+// -------------------------------------------------------------------------------------------------------------
+
+export const ALL_COLLECTIONS = [
+  GenerationStatusCollection,
+  TaskCollection,
+  WorldParametersCollection,
+  ApiRequestCollection,
+  SideEffectCollection,
+] as const;
+
+/** Creates every collection's indexes; call once at start-up. */
+export function ensureAllIndexes(db: Db): Promise<void> {
+  return ensureIndexes(db, ALL_COLLECTIONS);
+}

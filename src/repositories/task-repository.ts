@@ -1,0 +1,100 @@
+/**
+ * `tasks`: one record per unit of work, keyed by a deterministic id chosen by the caller (world id + position), so
+ * a retried creation finds the existing task instead of leaving orphans (spec 15.12).
+ * @module
+ */
+import type { Db, Filter } from 'mongodb';
+import { collectionOf, validateDoc, validatePatch } from './define-collection';
+import { TaskCollection, type Task, type TaskStatus } from './collections';
+import { isDuplicateKeyError, NotFoundError } from './errors';
+
+export interface CreateTaskInput {
+  id: string;
+  type: string;
+  worldId: string;
+  parentId?: string | null;
+  parameters?: Record<string, unknown>;
+}
+
+/** Repository for `tasks`. */
+export function createTaskRepository(db: Db) {
+  const col = collectionOf(db, TaskCollection);
+
+  async function get(id: string): Promise<Task | null> {
+    return col.findOne({ _id: id });
+  }
+  async function require(id: string): Promise<Task> {
+    const task = await get(id);
+    if (!task) throw new NotFoundError(TaskCollection.name, id, 'task');
+    return task;
+  }
+  /** Sets fields on a task matching `filter`; returns the updated task, or the current one when `filter` excluded it. */
+  async function setWhere(id: string, filter: Filter<Task>, patch: Partial<Task>, incAttempt = false): Promise<Task> {
+    const $set = { ...validatePatch(TaskCollection, patch), updated_at: new Date() };
+    const updated = await col.findOneAndUpdate(
+      { ...filter, _id: id },
+      incAttempt ? { $set, $inc: { attempt_count: 1 } } : { $set },
+      { returnDocument: 'after' },
+    );
+    return updated ?? require(id);
+  }
+
+  return {
+    get,
+    /** @throws NotFoundError naming the task id. */
+    require,
+
+    /** Inserts the task unless one with this id exists; returns the stored task either way. */
+    async createIfAbsent(input: CreateTaskInput): Promise<{ created: boolean; task: Task }> {
+      const now = new Date();
+      const task = validateDoc(TaskCollection, {
+        _id: input.id,
+        type: input.type,
+        world_id: input.worldId,
+        parent_id: input.parentId ?? null,
+        parameters: input.parameters ?? {},
+        created_at: now,
+        updated_at: now,
+      });
+      try {
+        await col.insertOne(task);
+        return { created: true, task };
+      } catch (e) {
+        if (!isDuplicateKeyError(e)) throw e;
+        return { created: false, task: await require(input.id) };
+      }
+    },
+
+    /**
+     * Marks an attempt as started (status in_progress, attempt_count + 1) from pending, in_progress (a retry) or
+     * failed. A completed task is returned unchanged, so callers can see it is done and skip the work.
+     */
+    start(id: string): Promise<Task> {
+      const from: TaskStatus[] = ['pending', 'in_progress', 'failed'];
+      return setWhere(id, { status: { $in: from } }, { status: 'in_progress', error: null }, true);
+    },
+
+    /** Memoizes an intermediate step result without finishing the task. */
+    saveResult(id: string, result: Record<string, unknown>): Promise<Task> {
+      return setWhere(id, {}, { result });
+    },
+
+    /** Marks the task completed (optionally storing its result). */
+    complete(id: string, result?: Record<string, unknown>): Promise<Task> {
+      return setWhere(id, {}, { status: 'completed', error: null, ...(result !== undefined ? { result } : {}) });
+    },
+
+    /** Marks the task failed with a reason; a completed task stays completed. */
+    fail(id: string, error: string): Promise<Task> {
+      return setWhere(id, { status: { $ne: 'completed' } }, { status: 'failed', error });
+    },
+
+    /** Tasks of a world (optionally of one type), oldest first. */
+    listByWorld(worldId: string, type?: string): Promise<Task[]> {
+      const filter: Filter<Task> = type === undefined ? { world_id: worldId } : { world_id: worldId, type };
+      return col.find(filter).sort({ created_at: 1, _id: 1 }).toArray();
+    },
+  };
+}
+
+export type TaskRepository = ReturnType<typeof createTaskRepository>;

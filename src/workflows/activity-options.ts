@@ -1,0 +1,50 @@
+/**
+ * Activity option presets, one per task queue. Every group states its own retry policy because the
+ * SDK default retries forever; a world must fail, not loop, when a step cannot succeed.
+ * Workflow-safe: no I/O, imported by workflow code.
+ */
+import type { ActivityOptions } from '@temporalio/workflow';
+import { TaskQueues } from './task-queues';
+
+/** Failure types that no retry can fix. Activities throw them via `toApplicationFailure`. */
+export const ErrorTypes = {
+  invalidInput: 'InvalidInput',
+  invalidModelOutput: 'InvalidModelOutput',
+  insufficientModelOutput: 'InsufficientModelOutput',
+  callLimitReached: 'CallLimitReached',
+  upstreamRejected: 'UpstreamRejected',
+  missingData: 'MissingData',
+  workflowBug: 'WorkflowBug',
+  stepFailed: 'StepFailed',
+} as const;
+
+const NON_RETRYABLE = Object.values(ErrorTypes);
+
+export const progressActivityOptions: ActivityOptions = {
+  taskQueue: TaskQueues.progress,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '500 ms', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/**
+ * LLM completions can legitimately take minutes (long JSON, slow models); the HTTP client's own
+ * timeout (LLM_TIMEOUT_MS) is the tighter bound, this one only catches a lost worker.
+ */
+export const llmActivityOptions: ActivityOptions = {
+  taskQueue: TaskQueues.llm,
+  startToCloseTimeout: '12 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+/** Generation + download + presign + PUT + confirm run in one activity so bytes never touch Temporal. */
+export const imageActivityOptions: ActivityOptions = {
+  taskQueue: TaskQueues.images,
+  startToCloseTimeout: '6 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+};
+
+export const serviceActivityOptions: ActivityOptions = {
+  taskQueue: TaskQueues.services,
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: NON_RETRYABLE },
+};

@@ -1,0 +1,60 @@
+/**
+ * GenerateCharacterBatchWorkflow — up to 10 character concepts per batch, told what earlier batches
+ * produced (spec 3.4). It starts one GenerateCharacterWorkflow per concept and the next batch (as
+ * soon as its own concepts exist, so batches overlap), then waits for all of them.
+ */
+import { TaskTypes } from '../domain/task-ids';
+import type { CharacterSummary, GenerateCharacterWorkflow } from './generate-character';
+import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+
+export interface CharacterBatchSummary {
+  characters_created: number;
+  characters_failed: number;
+  posts_created: number;
+  posts_failed: number;
+}
+
+export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterBatchSummary>> {
+  return guarded('GenerateCharacterBatchWorkflow', async () => {
+    await progress.beginTask(task_id);
+    let plan: { characterTaskIds: string[]; nextBatchTaskId: string | null };
+    try {
+      await llm.runLlmStep({ taskId: task_id, step: 'character_batch' });
+      plan = await progress.planCharacterBatchChildren({ taskId: task_id });
+    } catch (err) {
+      await closeTask(task_id, 'failed', describeFailure(err));
+      throw stepFailed('character batch', err);
+    }
+
+    const characters = plan.characterTaskIds.map((id) => runChild<typeof GenerateCharacterWorkflow>('GenerateCharacterWorkflow', TaskTypes.character, id));
+    const next = plan.nextBatchTaskId
+      ? runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.nextBatchTaskId)
+      : null;
+
+    const own = settledValues(await Promise.allSettled(characters));
+    const summary: CharacterBatchSummary = { characters_created: 0, characters_failed: own.failures.length, posts_created: 0, posts_failed: 0 };
+    for (const result of own.values) add(summary, result.data);
+    if (next) {
+      const later = settledValues(await Promise.allSettled([next]));
+      for (const result of later.values) addBatch(summary, result.data);
+      if (later.failures.length > 0) summary.characters_failed += 1; // at least; the exact count is in MongoDB
+    }
+    await closeTask(task_id, 'completed');
+    return ok(summary);
+  });
+}
+
+function add(summary: CharacterBatchSummary, character: CharacterSummary | null): void {
+  if (!character) return;
+  summary.characters_created += 1;
+  summary.posts_created += character.posts_created;
+  summary.posts_failed += character.posts_failed;
+}
+
+function addBatch(summary: CharacterBatchSummary, batch: CharacterBatchSummary | null): void {
+  if (!batch) return;
+  summary.characters_created += batch.characters_created;
+  summary.characters_failed += batch.characters_failed;
+  summary.posts_created += batch.posts_created;
+  summary.posts_failed += batch.posts_failed;
+}

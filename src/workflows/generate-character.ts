@@ -1,0 +1,50 @@
+/**
+ * GenerateCharacterWorkflow — expands one concept into a full profile (the concept itself reaches
+ * the prompt, fixing spec 15.24), creates the character once (idempotent), then runs the avatar
+ * and the character's posts in parallel and waits for both.
+ */
+import { TaskTypes } from '../domain/task-ids';
+import type { GenerateCharacterAvatarWorkflow } from './generate-character-avatar';
+import type { GeneratePostBatchWorkflow, PostBatchSummary } from './generate-post-batch';
+import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+
+export interface CharacterSummary {
+  character_id: string;
+  avatar: boolean;
+  posts_created: number;
+  posts_failed: number;
+}
+
+export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterSummary>> {
+  return guarded('GenerateCharacterWorkflow', async () => {
+    const { worldId } = await progress.beginTask(task_id);
+    let characterId: string;
+    let plan: { avatarTaskId: string; postBatchTaskId: string | null };
+    try {
+      await llm.runLlmStep({ taskId: task_id, step: 'character_detail' });
+      ({ characterId } = await services.createCharacter({ taskId: task_id }));
+      await progress.recordOutcome({ worldId, taskId: task_id, outcome: 'character_created' });
+      plan = await progress.planCharacterChildren({ taskId: task_id, characterId });
+    } catch (err) {
+      await closeTask(task_id, 'failed', describeFailure(err));
+      throw stepFailed('character', err);
+    }
+
+    const [avatar, posts] = await Promise.allSettled([
+      runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId),
+      plan.postBatchTaskId
+        ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.postBatchTaskId).then((r) => r.data)
+        : Promise.resolve<PostBatchSummary | null>(null),
+    ]);
+    const postSummary = posts.status === 'fulfilled' ? posts.value : null;
+    const summary: CharacterSummary = {
+      character_id: characterId,
+      avatar: avatar.status === 'fulfilled',
+      posts_created: postSummary?.posts_created ?? 0,
+      posts_failed: postSummary?.posts_failed ?? 0,
+    };
+    const problems = [avatar, posts].filter((r) => r.status === 'rejected').map((r) => describeFailure((r as PromiseRejectedResult).reason));
+    await closeTask(task_id, problems.length === 0 ? 'completed' : 'failed', problems.length ? problems.join('; ') : undefined);
+    return ok(summary);
+  });
+}

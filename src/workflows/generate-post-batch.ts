@@ -1,0 +1,42 @@
+/**
+ * GeneratePostBatchWorkflow — up to 10 post concepts for one character, told what earlier batches
+ * of that character produced (spec 3.7). Starts the posts and the next batch, waits for all; a
+ * failed post is counted, not fatal to the rest.
+ */
+import { TaskTypes } from '../domain/task-ids';
+import type { GeneratePostWorkflow } from './generate-post';
+import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+
+export interface PostBatchSummary {
+  posts_created: number;
+  posts_failed: number;
+}
+
+export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<PostBatchSummary>> {
+  return guarded('GeneratePostBatchWorkflow', async () => {
+    await progress.beginTask(task_id);
+    let plan: { postTaskIds: string[]; nextBatchTaskId: string | null };
+    try {
+      await llm.runLlmStep({ taskId: task_id, step: 'post_batch' });
+      plan = await progress.planPostBatchChildren({ taskId: task_id });
+    } catch (err) {
+      await closeTask(task_id, 'failed', describeFailure(err));
+      throw stepFailed('post batch', err);
+    }
+    const posts = plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
+    const next = plan.nextBatchTaskId
+      ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId)
+      : null;
+    const own = settledValues(await Promise.allSettled(posts));
+    const summary: PostBatchSummary = { posts_created: own.values.length, posts_failed: own.failures.length };
+    if (next) {
+      const later = settledValues(await Promise.allSettled([next]));
+      for (const r of later.values) {
+        summary.posts_created += r.data?.posts_created ?? 0;
+        summary.posts_failed += r.data?.posts_failed ?? 0;
+      }
+    }
+    await closeTask(task_id, 'completed');
+    return ok(summary);
+  });
+}

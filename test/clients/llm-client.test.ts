@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { createLlmClient, type ChatRequest } from '../../src/clients/llm-client';
+import {
+  isProviderAbortedError,
+  isProviderError,
+  isProviderHttpError,
+  isProviderNetworkError,
+  isProviderResponseError,
+  isProviderTimeoutError,
+  parseRetryAfter,
+  type ProviderHttpError,
+} from '../../src/clients/provider-errors';
+import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter/index';
+
+const API_KEY = 'sk-or-test-secret-key-123456';
+let stand: OpenRouterStandIn;
+
+beforeAll(async () => {
+  stand = await startOpenRouterStandIn({ requireApiKey: API_KEY, costPerRequest: 0.0005 });
+});
+afterAll(async () => {
+  await stand.close();
+});
+beforeEach(() => stand.reset());
+
+const schema = {
+  type: 'object',
+  properties: {
+    title: { type: 'string', minLength: 3 },
+    tags: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 5 },
+  },
+  required: ['title', 'tags'],
+  additionalProperties: false,
+};
+
+const request = (over: Partial<ChatRequest> = {}): ChatRequest => ({
+  model: 'google/gemini-2.0-flash-001',
+  messages: [{ role: 'user', content: 'Give me a title and exactly 4 tags.' }],
+  jsonSchema: { name: 'title_tags', schema },
+  temperature: 0.5,
+  maxTokens: 500,
+  ...over,
+});
+
+async function catchErr(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('createLlmClient against the OpenRouter stand-in', () => {
+  const client = () => createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000, referer: 'https://generia.test', appTitle: 'Generia' });
+
+  test('success: JSON content, usage and cost reported, request body shape', async () => {
+    const res = await client().chat(request());
+    const parsed = JSON.parse(res.content) as { title: string; tags: string[] };
+    expect(parsed.tags).toHaveLength(4);
+    expect(parsed.title.length).toBeGreaterThanOrEqual(3);
+    expect(res.id).toStartWith('gen-');
+    expect(res.model).toBe('google/gemini-2.0-flash-001');
+    expect(res.usage.cost).toBe(0.0005);
+    expect(res.usage.promptTokens).toBeGreaterThan(0);
+    expect(res.usage.completionTokens).toBeGreaterThan(0);
+
+    expect(stand.requests).toHaveLength(1);
+    const rec = stand.requests[0]!;
+    expect(rec.status).toBe(200);
+    expect(rec.schemaName).toBe('title_tags');
+    expect(rec.body).toEqual({
+      model: 'google/gemini-2.0-flash-001',
+      messages: [{ role: 'user', content: 'Give me a title and exactly 4 tags.' }],
+      temperature: 0.5,
+      max_tokens: 500,
+      response_format: { type: 'json_schema', json_schema: { name: 'title_tags', strict: true, schema } },
+      provider: { require_parameters: true },
+    });
+  });
+
+  test('deterministic for the same prompt, different for another prompt', async () => {
+    const a = await client().chat(request());
+    const b = await client().chat(request());
+    const c = await client().chat(request({ messages: [{ role: 'user', content: 'Another prompt, exactly 4 tags.' }] }));
+    expect(a.content).toBe(b.content);
+    expect(c.content).not.toBe(a.content);
+  });
+
+  test('429 with Retry-After: 2 → ProviderHttpError 429, retryAfterMs 2000, key not leaked', async () => {
+    stand.faults.push({ status: 429, retryAfter: 2 });
+    const err = (await catchErr(client().chat(request()))) as ProviderHttpError;
+    expect(isProviderHttpError(err)).toBe(true);
+    expect(err.status).toBe(429);
+    expect(err.retryAfterMs).toBe(2000);
+    expect(err.retryable).toBe(true);
+    expect(err.provider).toBe('llm');
+    expect(err.bodySnippet).toContain('Rate limit');
+    expect(JSON.stringify(err) + err.message).not.toContain(API_KEY);
+    expect(stand.requests[0]!.status).toBe(429);
+    expect(stand.requests[0]!.cost).toBeNull();
+  });
+
+  test('503 with retry_after_seconds only in the body', async () => {
+    stand.faults.push({ status: 503, body: { error: { code: 503, message: 'busy', metadata: { retry_after_seconds: 7 } } } });
+    const err = (await catchErr(client().chat(request()))) as ProviderHttpError;
+    expect(err.status).toBe(503);
+    expect(err.retryAfterMs).toBe(7000);
+  });
+
+  test('400 and 402 are permanent ProviderHttpErrors', async () => {
+    stand.faults.push({ status: 400 });
+    stand.faults.push({ status: 402 });
+    const e400 = (await catchErr(client().chat(request()))) as ProviderHttpError;
+    const e402 = (await catchErr(client().chat(request()))) as ProviderHttpError;
+    expect(e400.status).toBe(400);
+    expect(e400.retryable).toBe(false);
+    expect(e402.status).toBe(402);
+    expect(e402.retryable).toBe(false);
+  });
+
+  test('missing response_format → stand-in answers 400 OpenRouter-style', async () => {
+    const res = await fetch(`${stand.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: number; message: string } };
+    expect(body.error.code).toBe(400);
+    expect(body.error.message).toContain('json_schema');
+  });
+
+  test('wrong API key → 401', async () => {
+    const bad = createLlmClient({ baseUrl: stand.url, apiKey: 'wrong-key-abcdef', timeoutMs: 2000 });
+    const err = (await catchErr(bad.chat(request()))) as ProviderHttpError;
+    expect(err.status).toBe(401);
+    expect(err.bodySnippet).not.toContain('wrong-key-abcdef');
+  });
+
+  test('timeout (delayMs > timeoutMs) → ProviderTimeoutError; the request is still recorded', async () => {
+    stand.faults.push({ delayMs: 1000 });
+    const fast = createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 150 });
+    const err = await catchErr(fast.chat(request()));
+    expect(isProviderTimeoutError(err)).toBe(true);
+    expect((err as { retryable: boolean }).retryable).toBe(true);
+    expect(stand.requests).toHaveLength(1);
+  });
+
+  test('caller abort → ProviderAbortedError', async () => {
+    stand.faults.push({ delayMs: 1000 });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('activity cancelled')), 50);
+    const err = await catchErr(client().chat(request({ signal: controller.signal })));
+    expect(isProviderAbortedError(err)).toBe(true);
+    expect((err as { retryable: boolean }).retryable).toBe(false);
+  });
+
+  test('already-aborted signal → ProviderAbortedError', async () => {
+    const err = await catchErr(client().chat(request({ signal: AbortSignal.abort() })));
+    expect(isProviderAbortedError(err)).toBe(true);
+  });
+
+  test('error object inside a 200 body → ProviderHttpError with its code', async () => {
+    stand.faults.push({ errorInBody: true, code: 429 });
+    const err = (await catchErr(client().chat(request()))) as ProviderHttpError;
+    expect(isProviderHttpError(err)).toBe(true);
+    expect(err.status).toBe(429);
+    expect(err.code).toBe(429);
+  });
+
+  test('malformed content is returned as-is (validation is the caller’s job); cost still reported', async () => {
+    stand.faults.push({ malformed: true });
+    const res = await client().chat(request());
+    expect(() => JSON.parse(res.content)).toThrow();
+    expect(res.usage.cost).toBe(0.0005);
+    expect(stand.requests[0]!.cost).toBe(0.0005);
+  });
+
+  test('non-JSON envelope / missing content → ProviderResponseError; usage.cost absent → null', async () => {
+    const fakeFetch = (body: string) =>
+      (async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json' } })) as unknown as typeof fetch;
+    const notJson = createLlmClient({ baseUrl: 'http://x.invalid/api/v1', apiKey: API_KEY, timeoutMs: 1000, fetch: fakeFetch('<html>oops</html>') });
+    const e1 = await catchErr(notJson.chat(request()));
+    expect(isProviderResponseError(e1)).toBe(true);
+    const noChoices = createLlmClient({ baseUrl: 'http://x.invalid/api/v1', apiKey: API_KEY, timeoutMs: 1000, fetch: fakeFetch('{"id":"a","choices":[]}') });
+    const e2 = await catchErr(noChoices.chat(request()));
+    expect(isProviderResponseError(e2)).toBe(true);
+    const noCost = createLlmClient({
+      baseUrl: 'http://x.invalid/api/v1',
+      apiKey: API_KEY,
+      timeoutMs: 1000,
+      fetch: fakeFetch('{"id":"a","model":"m","choices":[{"message":{"content":"{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}}'),
+    });
+    const ok = await noCost.chat(request());
+    expect(ok.usage).toEqual({ promptTokens: 3, completionTokens: 1, cost: null });
+  });
+
+  test('connection refused → ProviderNetworkError', async () => {
+    const dead = createLlmClient({ baseUrl: 'http://127.0.0.1:1/api/v1', apiKey: API_KEY, timeoutMs: 2000 });
+    const err = await catchErr(dead.chat(request()));
+    expect(isProviderError(err)).toBe(true);
+    expect(isProviderNetworkError(err)).toBe(true);
+  });
+});
+
+describe('parseRetryAfter', () => {
+  test('seconds and HTTP dates', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter('0.5')).toBe(500);
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
+    expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:10 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Reads the histories of every workflow of a world (their ids follow from the task documents) and
+ * measures every payload that crossed Temporal.
+ */
+import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import { workflowIdFor, type TaskType } from '../../src/domain/task-ids';
+
+export interface PayloadReport {
+  workflows: number;
+  events: number;
+  payloads: number;
+  largestPayloadBytes: number;
+  largestAt: string;
+  /** Decoded text of every payload, to search for secrets. */
+  text: string;
+}
+
+function* payloadsIn(node: unknown, seen = new Set<unknown>()): Generator<Uint8Array> {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  if (node instanceof Uint8Array) return;
+  const record = node as Record<string, unknown>;
+  if (record.data instanceof Uint8Array && 'metadata' in record) {
+    yield record.data;
+    return;
+  }
+  for (const value of Object.values(record)) {
+    if (Array.isArray(value)) for (const item of value) yield* payloadsIn(item, seen);
+    else yield* payloadsIn(value, seen);
+  }
+}
+
+export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[]> {
+  const tasks = await db.collection('tasks').find({ world_id: worldId }).project({ _id: 1, type: 1 }).toArray();
+  return [`init-world-${worldId}`, ...tasks.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
+}
+
+export async function measurePayloads(client: Client, workflowIds: string[]): Promise<PayloadReport> {
+  const report: PayloadReport = { workflows: 0, events: 0, payloads: 0, largestPayloadBytes: 0, largestAt: '', text: '' };
+  const decoder = new TextDecoder();
+  for (const id of workflowIds) {
+    const history = await client.workflow.getHandle(id).fetchHistory();
+    report.workflows += 1;
+    report.events += history.events?.length ?? 0;
+    for (const data of payloadsIn(history)) {
+      report.payloads += 1;
+      report.text += decoder.decode(data) + '\n';
+      if (data.byteLength > report.largestPayloadBytes) {
+        report.largestPayloadBytes = data.byteLength;
+        report.largestAt = id;
+      }
+    }
+  }
+  return report;
+}

@@ -1,0 +1,152 @@
+/**
+ * End-to-end harness: the real local stack, the provider and service stand-ins, and the real worker
+ * built for production and run as a Node 24 process — exactly what a deployment runs, with only the
+ * remote APIs replaced by loopback servers that speak their protocols.
+ */
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { MongoClient, type Db } from 'mongodb';
+import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
+import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
+import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
+import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build';
+import { getStack } from './stack';
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
+
+/** The secrets the worker is given in tests: asserted never to appear in logs or histories. */
+export const TEST_SECRETS = { openrouter: 'sk-or-test-9f8e7d6c5b4a', runware: 'rw-test-1a2b3c4d5e6f' };
+
+export interface WorldInput {
+  world_id: string;
+  world_name: string;
+  world_prompt: string;
+  characters_count: number;
+  posts_count: number;
+  [extra: string]: unknown;
+}
+
+export interface WorldHarness {
+  client: Client;
+  db: Db;
+  llm: OpenRouterStandIn;
+  images: RunwareStandIn;
+  services: ServiceStandIns;
+  /** Everything the worker printed (stdout + stderr). */
+  output(): string;
+  /** Starts the root workflow exactly as world-service does (spec 12). */
+  startWorld(input: WorldInput): Promise<WorkflowHandle>;
+  /** Waits for the world's long-lived orchestrator to finish and returns the status document. */
+  waitForWorld(worldId: string, timeoutMs?: number): Promise<Record<string, any>>;
+  stop(): Promise<void>;
+}
+
+let built: Promise<{ workerPath: string; workflowBundlePath: string }> | undefined;
+function buildOnce() {
+  built ??= buildWorker({ workerEntry: WORKER_ENTRY, workflowsEntry: WORKFLOWS_ENTRY, outDir: mkdtempSync(join(tmpdir(), 'generia-build-')) });
+  return built;
+}
+
+export async function startWorldHarness(opts: { env?: Record<string, string> } = {}): Promise<WorldHarness> {
+  const [stack, build] = await Promise.all([getStack(), buildOnce()]);
+  const llm = await startOpenRouterStandIn({ requireApiKey: TEST_SECRETS.openrouter });
+  const images = await startRunwareStandIn();
+  const services = await startServiceStandIns();
+  const database = `e2e_${process.pid}_${Date.now()}`;
+  const mongo = await MongoClient.connect(stack.mongoUri);
+  const db = mongo.db(database);
+
+  let output = '';
+  const worker: ChildProcess = spawn(NODE, [build.workerPath], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH ?? '',
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      MONGODB_URI: stack.mongoUri,
+      MONGODB_DATABASE: database,
+      OPENROUTER_API_KEY: TEST_SECRETS.openrouter,
+      LLM_BASE_URL: llm.url,
+      RUNWARE_API_KEY: TEST_SECRETS.runware,
+      RUNWARE_BASE_URL: images.url,
+      CHARACTER_SERVICE_URL: services.url,
+      POST_SERVICE_URL: services.url,
+      MEDIA_SERVICE_URL: services.url,
+      WORLD_SERVICE_URL: services.url,
+      WORKFLOW_BUNDLE_PATH: build.workflowBundlePath,
+      SHUTDOWN_GRACE_MS: '2000',
+      LLM_TIMEOUT_MS: '20000',
+      GRPC_DEADLINE_MS: '5000',
+      LOG_LEVEL: 'info',
+      ...opts.env,
+    },
+  });
+  const ready = new Promise<void>((resolveReady, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('"message":"worker ready"')) resolveReady();
+    };
+    worker.stdout!.on('data', onData);
+    worker.stderr!.on('data', onData);
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output.slice(-3000)}`)));
+  });
+  await Promise.race([ready, Bun.sleep(60_000).then(() => Promise.reject(new Error(`worker not ready after 60 s:\n${output.slice(-3000)}`)))]);
+
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: 'default' });
+
+  return {
+    client,
+    db,
+    llm,
+    images,
+    services,
+    output: () => output,
+    startWorld: (input) =>
+      client.workflow.start('InitWorldCreationWorkflow', {
+        workflowId: `init-world-${input.world_id}`,
+        taskQueue: 'ai-worker-main',
+        args: [input],
+        workflowExecutionTimeout: '30 minutes',
+        workflowRunTimeout: '30 minutes',
+        workflowTaskTimeout: '5 minutes',
+      }),
+    async waitForWorld(worldId, timeoutMs = 120_000) {
+      const handle = client.workflow.getHandle(`generate-world-description-${worldId}:world-description`);
+      const deadline = Date.now() + timeoutMs;
+      // The orchestrator may not exist yet right after the root returns; poll until it does.
+      for (;;) {
+        try {
+          await Promise.race([handle.result(), Bun.sleep(Math.max(0, deadline - Date.now())).then(() => Promise.reject(new Error('timeout')))]);
+          break;
+        } catch (err) {
+          const name = (err as Error).name;
+          if (name === 'WorkflowNotFoundError' && Date.now() < deadline) {
+            await Bun.sleep(200);
+            continue;
+          }
+          if (name === 'WorkflowFailedError') break;
+          throw err;
+        }
+      }
+      const doc = await db.collection('world_generation_status').findOne({ _id: worldId as any });
+      if (!doc) throw new Error(`no status document for ${worldId}`);
+      return doc;
+    },
+    async stop() {
+      const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
+      worker.kill('SIGTERM');
+      await Promise.race([exited, Bun.sleep(15_000).then(() => worker.kill('SIGKILL'))]);
+      await connection.close();
+      await db.dropDatabase().catch(() => {});
+      await mongo.close();
+      await Promise.all([llm.close(), images.close(), services.close()]);
+      rmSync(join(build.workerPath, '..'), { recursive: true, force: true });
+      built = undefined;
+    },
+  };
+}
