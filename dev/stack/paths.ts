@@ -4,8 +4,8 @@ import { delimiter, join, resolve } from 'node:path';
 /** Repository root (this file lives in `<repo>/dev/stack/`). */
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
 
-/** Project-local tool binaries (git-ignored). */
-export const TOOLS_BIN = join(REPO_ROOT, '.tools', 'bin');
+/** Project-local tool binaries (git-ignored). STACK_TOOLS_BIN overrides it (e.g. a CI cache directory). */
+export const TOOLS_BIN = process.env.STACK_TOOLS_BIN || join(REPO_ROOT, '.tools', 'bin');
 
 function isExecutable(path: string): boolean {
   try {

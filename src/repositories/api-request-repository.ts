@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Double, type Db, type OptionalUnlessRequiredId } from 'mongodb';
 import { collectionOf, validateDoc, type NewDocOf } from './define-collection';
 import { ApiRequestCollection, type ApiRequest } from './collections';
-import { RepositoryValidationError } from './errors';
+import { isDuplicateKeyError, RepositoryValidationError } from './errors';
 
 /** What callers pass: `_id` and `created_at` optional (a UUID and now by default). */
 export type ApiRequestEntry = Omit<NewDocOf<typeof ApiRequestCollection>, '_id' | 'created_at'> & {
@@ -50,7 +50,12 @@ export function createApiRequestRepository(db: Db) {
       }
       const stored = { ...doc, cost: doc.cost === null ? null : new Double(doc.cost) };
       // Cast: `cost` is a BSON Double where the read type has `number`.
-      await col.insertOne(stored as unknown as OptionalUnlessRequiredId<ApiRequest>);
+      try {
+        await col.insertOne(stored as unknown as OptionalUnlessRequiredId<ApiRequest>);
+      } catch (e) {
+        // The row's id is derived from the request it describes: a second write is the same row.
+        if (!isDuplicateKeyError(e)) throw e;
+      }
       return doc;
     },
 

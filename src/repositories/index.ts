@@ -11,3 +11,4 @@ export * from './task-repository';
 export * from './world-parameters-repository';
 export * from './api-request-repository';
 export * from './side-effect-repository';
+export * from './repositories';

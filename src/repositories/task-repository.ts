@@ -3,7 +3,7 @@
  * a retried creation finds the existing task instead of leaving orphans (spec 15.12).
  * @module
  */
-import type { Db, Filter } from 'mongodb';
+import type { Db, Filter, UpdateFilter } from 'mongodb';
 import { collectionOf, validateDoc, validatePatch } from './define-collection';
 import { TaskCollection, type Task, type TaskStatus } from './collections';
 import { isDuplicateKeyError, NotFoundError } from './errors';
@@ -77,6 +77,17 @@ export function createTaskRepository(db: Db) {
     /** Memoizes an intermediate step result without finishing the task. */
     saveResult(id: string, result: Record<string, unknown>): Promise<Task> {
       return setWhere(id, {}, { result });
+    },
+
+    /**
+     * Stores one step's result under `result.<step>` without touching the other steps' results, so
+     * steps of the same task that finish concurrently (header and icon images) cannot overwrite each other.
+     */
+    async saveStepResult(id: string, step: string, value: unknown): Promise<void> {
+      // A dotted $set cannot descend into `null`; give the task an empty result object first (idempotent).
+      await col.updateOne({ _id: id, result: null }, { $set: { result: {} } });
+      const updated = await col.updateOne({ _id: id }, { $set: { [`result.${step}`]: value, updated_at: new Date() } } as UpdateFilter<Task>);
+      if (updated.matchedCount === 0) throw new NotFoundError(TaskCollection.name, id, 'task');
     },
 
     /** Marks the task completed (optionally storing its result). */

@@ -5,8 +5,7 @@
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
 import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
@@ -47,7 +46,9 @@ export interface WorldHarness {
 
 let built: Promise<{ workerPath: string; workflowBundlePath: string }> | undefined;
 function buildOnce() {
-  built ??= buildWorker({ workerEntry: WORKER_ENTRY, workflowsEntry: WORKFLOWS_ENTRY, outDir: mkdtempSync(join(tmpdir(), 'generia-build-')) });
+  // Inside the repository, so Node resolves the external packages from its node_modules.
+  mkdirSync(join(REPO_ROOT, '.build'), { recursive: true });
+  built ??= buildWorker({ workerEntry: WORKER_ENTRY, workflowsEntry: WORKFLOWS_ENTRY, outDir: mkdtempSync(join(REPO_ROOT, '.build', 'e2e-')) });
   return built;
 }
 
