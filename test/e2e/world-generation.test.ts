@@ -126,7 +126,7 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
       expect(h.output()).not.toContain(TEST_SECRETS.openrouter);
       expect(h.output()).not.toContain(TEST_SECRETS.runware);
       console.log(
-        `3×10 world: ${report.workflows} workflows, ${report.events} events, largest payload ${report.largestPayloadBytes} B, ` +
+        `3×10 world: ${report.workflows} workflows, ${report.activities} activities, ${report.events} events, largest payload ${report.largestPayloadBytes} B, ` +
           `${h.llm.requests.length} LLM + ${h.images.requests.length} image requests, ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
     },
@@ -264,5 +264,34 @@ describe('service faults and limits', () => {
       expect(status.stages.some((s: any) => s.status === 'in_progress' || s.status === 'pending')).toBe(false);
     },
     120_000,
+  );
+});
+
+describe('a world of the platform default size', () => {
+  test(
+    '25 characters and 150 posts complete with exact counts',
+    async () => {
+      const input = world({ characters_count: 25, posts_count: 150 });
+      const started = Date.now();
+      await h.startWorld(input);
+      const status = await h.waitForWorld(input.world_id, 600_000);
+      const seconds = (Date.now() - started) / 1000;
+      expect(status.status).toBe('completed');
+      expect(status.users_created).toBe(25);
+      expect(status.posts_created).toBe(150);
+      expect(charactersOf(input.world_id)).toHaveLength(25);
+      expect(postsOf(input.world_id)).toHaveLength(150);
+      expect(mediaOf(input.world_id)).toHaveLength(2 + 25 + 150);
+      expect(status.api_calls_made_LLM).toBe(h.llm.requests.length);
+      expect(status.api_calls_made_images).toBe(h.images.requests.length);
+      const report = await measurePayloads(h.client, await worldWorkflowIds(h.db, input.world_id));
+      expect(report.largestPayloadBytes).toBeLessThanOrEqual(4096);
+      console.log(
+        `25×150 world: ${seconds.toFixed(1)} s, ${report.workflows} workflows, ${report.activities} activities, ` +
+          `${report.events} events (largest history ${report.largestHistoryEvents}), ${h.llm.requests.length} LLM + ` +
+          `${h.images.requests.length} image requests, largest payload ${report.largestPayloadBytes} B`,
+      );
+    },
+    900_000,
   );
 });

@@ -9,6 +9,10 @@ import { workflowIdFor, type TaskType } from '../../src/domain/task-ids';
 export interface PayloadReport {
   workflows: number;
   events: number;
+  /** ActivityTaskScheduled events across all histories. */
+  activities: number;
+  /** Largest single history, in events. */
+  largestHistoryEvents: number;
   payloads: number;
   largestPayloadBytes: number;
   largestAt: string;
@@ -37,12 +41,15 @@ export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[
 }
 
 export async function measurePayloads(client: Client, workflowIds: string[]): Promise<PayloadReport> {
-  const report: PayloadReport = { workflows: 0, events: 0, payloads: 0, largestPayloadBytes: 0, largestAt: '', text: '' };
+  const report: PayloadReport = { workflows: 0, events: 0, activities: 0, largestHistoryEvents: 0, payloads: 0, largestPayloadBytes: 0, largestAt: '', text: '' };
   const decoder = new TextDecoder();
   for (const id of workflowIds) {
     const history = await client.workflow.getHandle(id).fetchHistory();
     report.workflows += 1;
-    report.events += history.events?.length ?? 0;
+    const events = history.events ?? [];
+    report.events += events.length;
+    report.largestHistoryEvents = Math.max(report.largestHistoryEvents, events.length);
+    report.activities += events.filter((e) => e.activityTaskScheduledEventAttributes).length;
     for (const data of payloadsIn(history)) {
       report.payloads += 1;
       report.text += decoder.decode(data) + '\n';
