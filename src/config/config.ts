@@ -9,36 +9,11 @@
  */
 import * as v from 'valibot';
 
-/** The LLM steps that can each use their own model (`LLM_MODEL_<STEP>`). */
-export type LlmStep =
-  | 'world_description'
-  | 'world_image_prompts'
-  | 'character_batch'
-  | 'character_detail'
-  | 'avatar_prompt'
-  | 'post_batch'
-  | 'post_detail'
-  | 'post_image_prompt';
+import { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep } from '../domain/steps';
+import { WORKER_ROLES, type WorkerRole } from '../workflows/task-queues';
 
-/** The images the worker renders, each with its own size (`IMAGE_SIZE_<KIND>`). */
-export type ImageKind = 'world_header' | 'world_icon' | 'character_avatar' | 'post_image';
-
-/** Roles a worker process can take; each role polls one task queue (see `src/workflows/task-queues.ts`). */
-export type WorkerRole = 'main' | 'llm' | 'images' | 'progress' | 'services';
-
-export const LLM_STEPS: readonly LlmStep[] = [
-  'world_description',
-  'world_image_prompts',
-  'character_batch',
-  'character_detail',
-  'avatar_prompt',
-  'post_batch',
-  'post_detail',
-  'post_image_prompt',
-];
-export const IMAGE_KINDS: readonly ImageKind[] = ['world_header', 'world_icon', 'character_avatar', 'post_image'];
-/** Kept in step with `TaskQueues` in `src/workflows/task-queues.ts` (config must not depend on workflow code). */
-export const WORKER_ROLE_NAMES: readonly WorkerRole[] = ['main', 'llm', 'images', 'progress', 'services'];
+export { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep, type WorkerRole };
+export const WORKER_ROLE_NAMES: readonly WorkerRole[] = WORKER_ROLES;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const IMAGE_OUTPUT_FORMATS = ['JPG', 'PNG', 'WEBP'] as const;
 

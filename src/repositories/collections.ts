@@ -19,18 +19,8 @@ const Obj = v.record(v.string(), v.unknown());
 
 // ----------------------------------------------------------------------------------- world_generation_status
 
-/** Stage names in their fixed order (the order of the `stages` array). */
-export const STAGE_NAMES = [
-  'initializing',
-  'world_description',
-  'world_image',
-  'characters',
-  'posts',
-  'finishing',
-] as const;
-export type StageName = (typeof STAGE_NAMES)[number];
-export const STAGE_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
-export type StageStatus = (typeof STAGE_STATUSES)[number];
+import { STAGE_NAMES, STAGE_STATUSES, type StageName, type StageStatus } from '../domain/stages';
+export { STAGE_NAMES, STAGE_STATUSES, type StageName, type StageStatus };
 /** Overall status; world-service itself reports `not_started` when no document exists. */
 export const GENERATION_STATUSES = ['in_progress', 'completed', 'failed'] as const;
 export type GenerationStatusValue = (typeof GENERATION_STATUSES)[number];

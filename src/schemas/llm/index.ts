@@ -16,16 +16,8 @@ export * from './post-detail';
 export * from './world-description';
 export * from './world-image-prompts';
 
-/** One structured LLM call of the pipeline. Same spelling as `LlmStep` in src/config/config.ts. */
-export type LlmStep =
-  | 'world_description'
-  | 'world_image_prompts'
-  | 'character_batch'
-  | 'character_detail'
-  | 'avatar_prompt'
-  | 'post_batch'
-  | 'post_detail'
-  | 'post_image_prompt';
+import type { LlmStep } from '../../domain/steps';
+export type { LlmStep } from '../../domain/steps';
 
 export interface LlmSchemaEntry {
   readonly schema: v.GenericSchema;
@@ -47,7 +39,6 @@ export const LLM_SCHEMAS = {
   post_image_prompt: { schema: PostImagePromptSchema, name: 'PostImagePromptResponse', temperature: 0.7, maxTokens: 2048 },
 } as const satisfies Record<LlmStep, LlmSchemaEntry>;
 
-export const LLM_STEPS = Object.keys(LLM_SCHEMAS) as readonly LlmStep[];
 
 /** The validated output type of a step, e.g. `LlmOutput<'post_detail'>` = `PostDetail`. */
 export type LlmOutput<S extends LlmStep> = v.InferOutput<(typeof LLM_SCHEMAS)[S]['schema']>;
