@@ -9,11 +9,11 @@ import { findOnPath } from './paths';
 const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
 
 async function build(): Promise<void> {
-  const t = await ensureTemporal(log);
-  log(`temporal: ${t.path} (${t.source})`);
   const mongod = findOnPath('mongod');
   if (mongod) log(`mongod on PATH (${mongod}); building FerretDB anyway so tests can fall back to it`);
-  const f = await ensureFerretdb(log);
+  // Both builds are mostly waiting on the Go toolchain and the module proxy: run them side by side.
+  const [t, f] = await Promise.all([ensureTemporal(log), ensureFerretdb(log)]);
+  log(`temporal: ${t.path} (${t.source})`);
   log(`ferretdb: ${f.path} (${f.source})`);
 }
 

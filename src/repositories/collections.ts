@@ -81,8 +81,14 @@ export const GenerationStatusSchema = v.object({
   llm_completion_tokens: v.optional(Count, 0),
   /** Bumped by every stage/status/error change: optimistic concurrency for `advanceStage`. */
   revision: v.optional(Int, 0),
-  /** Idempotency keys already applied by `applyOnce` / `reserveApiCall`. */
-  applied_keys: v.optional(v.array(v.string()), []),
+  /**
+   * Keys whose increment is in flight (see `applyOnce` / `reserveApiCall` and the `status_ledger` collection): a key
+   * is pushed by the update that applies its increment and pulled once its ledger entry is marked applied. Normally
+   * empty; a key stays only while an attempt with that key is unfinished (or crashed mid-way). The per-key record of
+   * applied increments lives in `status_ledger`, so this document stays small. (World-service's Go decoder ignores
+   * unknown fields.)
+   */
+  pending_keys: v.optional(v.array(v.string()), []),
 });
 
 export const GenerationStatusCollection = defineCollection({
@@ -205,6 +211,38 @@ export const SideEffectCollection = defineCollection({
 });
 export type SideEffect = DocOf<typeof SideEffectCollection>;
 
+// --------------------------------------------------------------------------------------------- status_ledger
+
+/**
+ * One entry per keyed increment of `world_generation_status` (`applyOnce` / `reserveApiCall`): the exact-once record
+ * that used to live in the status document's `applied_keys` array. Written and read only by the generation-status
+ * repository.
+ */
+export const StatusLedgerSchema = v.object({
+  /** `${world_id}|${key}`. */
+  _id: Id,
+  world_id: Id,
+  key: Id,
+  /** The counter increments requested by the attempt that created the entry (field → amount). */
+  increments: v.record(v.string(), v.number()),
+  /** True once the increment is known to be in the status document. Never goes back to false. */
+  applied: v.optional(v.boolean(), false),
+  /**
+   * Attempts currently between registering on this entry and marking it applied. The key is pulled from
+   * `pending_keys` only when the entry is applied and no attempt is in flight (see the repository). A crashed
+   * attempt never deregisters, which only keeps its key in `pending_keys`; counting stays exact.
+   */
+  in_flight: v.optional(Int, 0),
+  created_at: v.date(),
+});
+
+export const StatusLedgerCollection = defineCollection({
+  name: 'status_ledger',
+  schema: StatusLedgerSchema,
+  indexes: [{ key: { world_id: 1 }, name: 'world_id_1' }],
+});
+export type StatusLedgerEntry = DocOf<typeof StatusLedgerCollection>;
+
 // -------------------------------------------------------------------------------------------------------------
 
 export const ALL_COLLECTIONS = [
@@ -213,6 +251,7 @@ export const ALL_COLLECTIONS = [
   WorldParametersCollection,
   ApiRequestCollection,
   SideEffectCollection,
+  StatusLedgerCollection,
 ] as const;
 
 /** Creates every collection's indexes; call once at start-up. */

@@ -4,7 +4,7 @@
  *
  * FerretDB 1.24 compatibility (verified against the dev server): it lacks the positional `$` operator,
  * `arrayFilters`, aggregation-pipeline updates and `$lt` inside `$expr`, so every update here uses plain operators
- * (`$set`, `$inc`, `$push`) with query filters only — which is also valid on real MongoDB. Atomicity relies on
+ * (`$set`, `$inc`, `$push`, `$pull`) with query filters only — which is also valid on real MongoDB. Atomicity relies on
  * MongoDB's single-document update guarantee; FerretDB 1.24 (SQLite) only provides it over a single connection
  * (see `connectMongo`).
  * @module
@@ -22,6 +22,7 @@ import {
   type Stage,
   type StageName,
   type StageStatus,
+  StatusLedgerCollection,
 } from './collections';
 import { ConcurrencyError, isDuplicateKeyError, NotFoundError, RepositoryValidationError } from './errors';
 
@@ -40,6 +41,9 @@ export type ApiCallKind = 'llm' | 'images';
 export type ReserveResult = 'reserved' | 'already_reserved' | 'limit_reached' | 'missing';
 export type CounterIncrements = Partial<Record<CounterField, number>>;
 
+/** Result of one keyed increment: applied now, applied before, refused by the guard, or no status document. */
+type KeyedOutcome = 'applied' | 'already_applied' | 'rejected' | 'missing';
+
 const COLLECTION = GenerationStatusCollection.name;
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -51,6 +55,35 @@ const MAX_CAS_ATTEMPTS = 100;
  */
 function bsonInt(n: number): number | Long {
   return n >= INT32_MIN && n <= INT32_MAX ? n : Long.fromNumber(n);
+}
+
+/** Checks increments (counter fields only; ints for int counters, finite ≥ 0 for costs); returns them as plain numbers. */
+function validateIncrements(increments: CounterIncrements): Record<string, number> {
+  const out: Record<string, number> = {};
+  const issues: { field: string; message: string }[] = [];
+  for (const [field, value] of Object.entries(increments)) {
+    if (value === undefined) continue;
+    if ((COST_FIELDS as readonly string[]).includes(field)) {
+      if (!Number.isFinite(value) || value < 0) issues.push({ field, message: 'must be a finite number ≥ 0' });
+      else out[field] = value;
+    } else if ((INT_COUNTER_FIELDS as readonly string[]).includes(field)) {
+      if (!Number.isSafeInteger(value) || value < 0) issues.push({ field, message: 'must be an integer ≥ 0' });
+      else out[field] = value;
+    } else {
+      issues.push({ field, message: 'is not a counter field' });
+    }
+  }
+  if (issues.length > 0) throw new RepositoryValidationError(COLLECTION, issues);
+  return out;
+}
+
+/** `$inc` operands for validated increments: costs as `Double` (keeps the field double), int counters as BSON ints. */
+function encodeIncrements(increments: Record<string, number>): Record<string, number | Long | Double> {
+  const inc: Record<string, number | Long | Double> = {};
+  for (const [field, value] of Object.entries(increments)) {
+    inc[field] = (COST_FIELDS as readonly string[]).includes(field) ? new Double(value) : bsonInt(value);
+  }
+  return inc;
 }
 
 /** The document as stored: costs as `Double` (a whole-number JS number would otherwise be written as int32). */
@@ -80,6 +113,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Repository for `world_generation_status`. */
 export function createGenerationStatusRepository(db: Db) {
   const col = collectionOf(db, GenerationStatusCollection);
+  const ledger = collectionOf(db, StatusLedgerCollection);
 
   async function get(worldId: string): Promise<GenerationStatus | null> {
     return col.findOne({ _id: worldId });
@@ -89,6 +123,129 @@ export function createGenerationStatusRepository(db: Db) {
     const doc = await get(worldId);
     if (!doc) throw new NotFoundError(COLLECTION, worldId, 'generation status for world');
     return doc;
+  }
+
+  /**
+   * Exact-once keyed increment of the status document, keeping that document small: the per-key record lives in
+   * `status_ledger`, and the status document's `pending_keys` holds only keys whose increment is in flight.
+   * FerretDB 1.24 and MongoDB without transactions cannot update two documents atomically, so the protocol is a
+   * sequence of single-document atomic steps; `L` is the ledger entry `${worldId}|${key}`:
+   *
+   *  1. Register on `L`: insert it (`applied: false, in_flight: 1`), or, if it exists, `$inc in_flight` only while
+   *     `applied: false`. If `L` is already applied, stop: the increment was counted ("already applied").
+   *  2. One conditional update of the status document: filter `{_id, pending_keys: {$ne: key}, ...guard}`, update
+   *     `{$inc: increments, $push: {pending_keys: key}, $set: {updated_at}}`. The increment and the pending marker are
+   *     written together, so "key in pending_keys" ⇔ "this key's increment is in the counters and `L` may not say
+   *     so yet". No match: the document is missing, or the key is pending (an earlier/concurrent attempt already
+   *     incremented → "already applied"), or the guard failed (reserveApiCall: limit reached → "rejected").
+   *  3. Release `L`: `$set applied: true` (only if step 2 applied or found the key pending) and `$inc in_flight: -1`,
+   *     atomically, reading the result.
+   *  4. If that left `L` applied with `in_flight == 0`, `$pull` the key from `pending_keys`.
+   *
+   * Why `in_flight`: without it, a concurrent attempt B could read `L` as not applied (step 1), stall while attempt A
+   * runs steps 2–4 (pulling the key), and then pass step 2's `$ne` filter — a double count. With it, the key is pulled
+   * only when `L` is applied and no registered attempt remains, and nobody can register once `L` is applied, so
+   * while any attempt can still reach step 2 the key, once pushed, stays in `pending_keys` and blocks it.
+   *
+   * Crash (or lost connection) between steps, then a retry with the same key:
+   *  - after step 1: `L` unapplied, nothing incremented, key not pending. The retry registers, applies the increment
+   *    in step 2 (exactly once) and marks `L` applied.
+   *  - after step 2: counters incremented, key pending, `L` unapplied. The retry registers, step 2 does not match
+   *    (key pending) — no second increment — and step 3 marks `L` applied; the result is "already applied".
+   *  - after step 3: `L` applied. The retry stops at step 1 ("already applied"); if `L` has `in_flight == 0` it also
+   *    performs step 4, so the leftover pending key is removed.
+   *  - after step 4: complete; the retry stops at step 1.
+   * A crashed attempt never releases its registration, so after crashes in steps 1–2 its key stays in
+   * `pending_keys` (one short string per crashed attempt): a crashed attempt cannot be told apart from a slow one,
+   * and keeping the key is what makes the slow one safe. Counting is exact either way.
+   */
+  async function keyedIncrement(
+    worldId: string,
+    key: string,
+    increments: Record<string, number>,
+    guard: Record<string, unknown> = {},
+  ): Promise<KeyedOutcome> {
+    const ledgerId = `${worldId}|${key}`;
+
+    // Step 1: register.
+    let recorded = increments;
+    try {
+      await ledger.insertOne(
+        validateDoc(StatusLedgerCollection, {
+          _id: ledgerId,
+          world_id: worldId,
+          key,
+          increments,
+          applied: false,
+          in_flight: 1,
+          created_at: new Date(),
+        }),
+      );
+    } catch (e) {
+      if (!isDuplicateKeyError(e)) throw e;
+      const entry = await ledger.findOneAndUpdate(
+        { _id: ledgerId, applied: false },
+        { $inc: { in_flight: 1 } },
+        { returnDocument: 'after' },
+      );
+      if (!entry) {
+        // Applied. Finish a step 4 that a crashed attempt may have skipped (safe: nobody can register any more).
+        const done = await ledger.findOne({ _id: ledgerId }, { projection: { in_flight: 1 } });
+        if (done && done.in_flight <= 0) await pullPending(worldId, key);
+        return 'already_applied';
+      }
+      recorded = entry.increments;
+    }
+
+    // Step 2: the conditional increment.
+    let outcome: KeyedOutcome | undefined;
+    try {
+      const inc = encodeIncrements(recorded);
+      for (let attempt = 0; outcome === undefined; attempt++) {
+        const result = await col.updateOne(
+          { _id: worldId, pending_keys: { $ne: key }, ...guard } as Filter<GenerationStatus>,
+          {
+            ...(Object.keys(inc).length > 0 ? { $inc: inc as UpdateFilter<GenerationStatus>['$inc'] } : {}),
+            $push: { pending_keys: key },
+            $set: { updated_at: new Date() },
+          },
+        );
+        if (result.matchedCount === 1) {
+          outcome = 'applied';
+          break;
+        }
+        // While we are registered the key cannot be pulled, so "pending now" ⇔ "pending at the update".
+        const doc = await col.findOne({ _id: worldId }, { projection: { pending_keys: 1 } });
+        if (!doc) outcome = 'missing';
+        else if ((doc.pending_keys ?? []).includes(key)) outcome = 'already_applied';
+        else if (Object.keys(guard).length > 0) outcome = 'rejected';
+        // Otherwise the document appeared between the update and the read (a concurrent `initialize`): try again.
+        else if (attempt >= MAX_CAS_ATTEMPTS) throw new ConcurrencyError(`keyed increment ${ledgerId} kept missing`);
+      }
+    } catch (e) {
+      // Unknown whether step 2 applied: release without marking applied (a retry sorts it out, as after a crash).
+      await release(worldId, key, ledgerId, false).catch(() => undefined);
+      throw e;
+    }
+
+    // Steps 3 and 4.
+    await release(worldId, key, ledgerId, outcome === 'applied' || outcome === 'already_applied');
+    return outcome;
+  }
+
+  /** Step 3 (deregister, optionally marking applied) and, when that leaves the entry settled, step 4. */
+  async function release(worldId: string, key: string, ledgerId: string, applied: boolean): Promise<void> {
+    const after = await ledger.findOneAndUpdate(
+      { _id: ledgerId },
+      { ...(applied ? { $set: { applied: true } } : {}), $inc: { in_flight: -1 } },
+      { returnDocument: 'after' },
+    );
+    if (after?.applied && after.in_flight <= 0) await pullPending(worldId, key);
+  }
+
+  /** Step 4. `$pull` works on FerretDB 1.24 (checked by the conformance tests). */
+  async function pullPending(worldId: string, key: string): Promise<void> {
+    await col.updateOne({ _id: worldId }, { $pull: { pending_keys: key } });
   }
 
   return {
@@ -112,6 +269,7 @@ export function createGenerationStatusRepository(db: Db) {
         api_call_limits_LLM: input.apiCallLimitsLlm,
         api_call_limits_images: input.apiCallLimitsImages,
         parameters: { users_count: input.charactersCount, posts_count: input.postsCount, user_prompt: input.userPrompt },
+        pending_keys: [],
         created_at: now,
         updated_at: now,
       };
@@ -175,43 +333,25 @@ export function createGenerationStatusRepository(db: Db) {
     },
 
     /**
-     * Applies counter increments exactly once per `key` (one atomic update: the filter excludes documents whose
-     * `applied_keys` already hold the key). Returns false when the key was already applied.
+     * Applies counter increments exactly once per `key` (see {@link keyedIncrement} for the protocol). Returns true iff
+     * this call applied them; false when the key was already applied (by an earlier or a concurrent call).
      * Int counters are written as BSON integers, costs as BSON doubles (a `Double` operand keeps the field double).
-     * Keys share one namespace with {@link reserveApiCall}'s keys.
+     * Keys share one namespace with {@link reserveApiCall}'s keys. A retry is expected to pass the same increments;
+     * if it does not, the ones recorded in the ledger by the first attempt win.
      * @throws NotFoundError when the document does not exist.
      */
     async applyOnce(worldId: string, key: string, increments: CounterIncrements): Promise<boolean> {
-      const inc: Record<string, number | Long | Double> = {};
-      const issues: { field: string; message: string }[] = [];
-      for (const [field, value] of Object.entries(increments)) {
-        if (value === undefined) continue;
-        if ((COST_FIELDS as readonly string[]).includes(field)) {
-          if (!Number.isFinite(value) || value < 0) issues.push({ field, message: 'must be a finite number ≥ 0' });
-          else inc[field] = new Double(value);
-        } else if ((INT_COUNTER_FIELDS as readonly string[]).includes(field)) {
-          if (!Number.isSafeInteger(value) || value < 0) issues.push({ field, message: 'must be an integer ≥ 0' });
-          else inc[field] = bsonInt(value);
-        } else {
-          issues.push({ field, message: 'is not a counter field' });
-        }
-      }
-      if (issues.length > 0) throw new RepositoryValidationError(COLLECTION, issues);
-      const result = await col.updateOne(
-        { _id: worldId, applied_keys: { $ne: key } },
-        {
-          ...(Object.keys(inc).length > 0 ? { $inc: inc as UpdateFilter<GenerationStatus>['$inc'] } : {}),
-          $push: { applied_keys: key },
-          $set: { updated_at: new Date() },
-        },
-      );
-      if (result.matchedCount === 1) return true;
-      await require(worldId);
-      return false;
+      const plain = validateIncrements(increments);
+      const outcome = await keyedIncrement(worldId, key, plain);
+      if (outcome === 'missing') throw new NotFoundError(COLLECTION, worldId, 'generation status for world');
+      return outcome === 'applied';
     },
 
     /**
-     * Reserves one API call against the world's limit, once per `key`.
+     * Reserves one API call against the world's limit, once per `key` (same protocol as {@link applyOnce}, whose
+     * step 2 additionally requires `api_calls_made_X < limit`). On `limit_reached` nothing is incremented and no
+     * pending key is left behind; a later retry with the same key is evaluated afresh (and, since limits never
+     * change and counters never decrease, is again `limit_reached`).
      *
      * Portable formulation: comparing `api_calls_made_X` with `api_call_limits_X` in one filter needs `$expr`, whose
      * `$lt` FerretDB 1.24 does not implement. Limits never change after `initialize`, so the limit is read once and
@@ -224,14 +364,17 @@ export function createGenerationStatusRepository(db: Db) {
       const doc = await col.findOne({ _id: worldId }, { projection: { [limitField]: 1 } });
       if (!doc) return 'missing';
       const limit = doc[limitField];
-      const result = await col.updateOne(
-        { _id: worldId, applied_keys: { $ne: key }, [made]: { $lt: limit } } as Filter<GenerationStatus>,
-        { $inc: { [made]: 1 }, $push: { applied_keys: key }, $set: { updated_at: new Date() } } as UpdateFilter<GenerationStatus>,
-      );
-      if (result.matchedCount === 1) return 'reserved';
-      const after = await col.findOne({ _id: worldId, applied_keys: key }, { projection: { _id: 1 } });
-      if (after) return 'already_reserved';
-      return (await col.countDocuments({ _id: worldId }, { limit: 1 })) === 0 ? 'missing' : 'limit_reached';
+      const outcome = await keyedIncrement(worldId, key, { [made]: 1 }, { [made]: { $lt: limit } });
+      switch (outcome) {
+        case 'applied':
+          return 'reserved';
+        case 'already_applied':
+          return 'already_reserved';
+        case 'rejected':
+          return 'limit_reached';
+        case 'missing':
+          return 'missing';
+      }
     },
 
     /**

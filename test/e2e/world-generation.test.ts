@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { MediaType } from '../../src/gen/media/media_pb';
-import { measurePayloads, worldWorkflowIds } from '../support/histories';
+import { Worker } from '@temporalio/worker';
+import { fetchHistories, measurePayloads, worldWorkflowIds } from '../support/histories';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { startWorldHarness, TEST_SECRETS, type WorldHarness } from '../support/world-harness';
 
@@ -118,13 +119,22 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
       expect(status.image_cost_total).toBeCloseTo(imageCost, 9);
 
       // Only task references and small summaries crossed Temporal; no secret did.
-      const report = await measurePayloads(h.client, await worldWorkflowIds(h.db, input.world_id));
-      expect(report.workflows).toBeGreaterThanOrEqual(30);
+      const histories = await fetchHistories(h.client, await worldWorkflowIds(h.db, input.world_id));
+      const report = measurePayloads(histories);
+      expect(report.workflows).toBe(33);
       expect(report.largestPayloadBytes).toBeLessThanOrEqual(4096);
       expect(report.text).not.toContain(TEST_SECRETS.openrouter);
       expect(report.text).not.toContain(TEST_SECRETS.runware);
       expect(h.output()).not.toContain(TEST_SECRETS.openrouter);
       expect(h.output()).not.toContain(TEST_SECRETS.runware);
+
+      // The workflow code replays its own histories without non-determinism.
+      let replayed = 0;
+      for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath: h.workflowBundlePath } }, histories)) {
+        expect(result.error).toBeUndefined();
+        replayed += 1;
+      }
+      expect(replayed).toBe(33);
       console.log(
         `3×10 world: ${report.workflows} workflows, ${report.activities} activities, ${report.events} events, largest payload ${report.largestPayloadBytes} B, ` +
           `${h.llm.requests.length} LLM + ${h.images.requests.length} image requests, ${((Date.now() - started) / 1000).toFixed(1)} s`,
@@ -284,7 +294,7 @@ describe('a world of the platform default size', () => {
       expect(mediaOf(input.world_id)).toHaveLength(2 + 25 + 150);
       expect(status.api_calls_made_LLM).toBe(h.llm.requests.length);
       expect(status.api_calls_made_images).toBe(h.images.requests.length);
-      const report = await measurePayloads(h.client, await worldWorkflowIds(h.db, input.world_id));
+      const report = measurePayloads(await fetchHistories(h.client, await worldWorkflowIds(h.db, input.world_id)));
       expect(report.largestPayloadBytes).toBeLessThanOrEqual(4096);
       console.log(
         `25×150 world: ${seconds.toFixed(1)} s, ${report.workflows} workflows, ${report.activities} activities, ` +
@@ -293,5 +303,29 @@ describe('a world of the platform default size', () => {
       );
     },
     900_000,
+  );
+});
+
+describe('shutdown', () => {
+  // Last: it stops the worker.
+  test(
+    'SIGTERM stops polling, lets the in-flight activity finish, then exits 0',
+    async () => {
+      h.llm.setLatency(1500); // below the harness's SHUTDOWN_GRACE_MS of 2000
+      const input = world();
+      await h.startWorld(input);
+      while (!h.llm.requests.some((r) => r.status === 0)) await Bun.sleep(20);
+      const inFlight = h.llm.requests.find((r) => r.status === 0)!;
+      h.signal('SIGTERM');
+      expect(await h.exited).toBe(0);
+      expect(inFlight.status).toBe(200);
+      expect(h.llm.requests).toHaveLength(1);
+      // The activity completed its bookkeeping (audit row, cost) before the worker let go of it.
+      const audit = await h.db.collection('api_requests_history').find({ world_id: input.world_id, api_type: 'llm' }).toArray();
+      expect(audit).toHaveLength(1);
+      expect(audit[0]?.error).toBeNull();
+      expect(h.output()).toContain('worker stopped');
+    },
+    60_000,
   );
 });

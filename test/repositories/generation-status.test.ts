@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
-import { Double, Int32, Long } from 'mongodb';
+import { BSON, Double, Int32, Long } from 'mongodb';
 import {
   createGenerationStatusRepository,
   ensureAllIndexes,
@@ -7,6 +7,7 @@ import {
   NotFoundError,
   RepositoryValidationError,
   STAGE_NAMES,
+  StatusLedgerCollection,
   type GenerationStatusRepository,
   type StageName,
 } from '../../src/repositories';
@@ -38,6 +39,27 @@ const init = (worldId: string, over: Partial<Parameters<GenerationStatusReposito
 const raw = (worldId: string) =>
   t.db.collection(GenerationStatusCollection.name).findOne({ _id: worldId as never }, { promoteValues: false });
 
+const ledger = () => t.db.collection<Record<string, unknown>>(StatusLedgerCollection.name);
+const statusCol = () => t.db.collection<Record<string, unknown>>(GenerationStatusCollection.name);
+
+/** Raw step 1 of the keyed-increment protocol, as a crashed attempt would have left it. */
+const rawStep1 = (worldId: string, key: string, increments: Record<string, number>) =>
+  ledger().insertOne({
+    _id: `${worldId}|${key}`,
+    world_id: worldId,
+    key,
+    increments,
+    applied: false,
+    in_flight: 1,
+    created_at: new Date(),
+  } as never);
+/** Raw step 2: the increment plus the pending marker, in one update. */
+const rawStep2 = (worldId: string, key: string, inc: Record<string, number>) =>
+  statusCol().updateOne(
+    { _id: worldId as never, pending_keys: { $ne: key } },
+    { $inc: inc as never, $push: { pending_keys: key } as never, $set: { updated_at: new Date() } },
+  );
+
 const isBsonInt = (x: unknown) => x instanceof Int32 || x instanceof Long;
 
 describe('world_generation_status', () => {
@@ -65,7 +87,7 @@ describe('world_generation_status', () => {
       parameters: { users_count: 3, posts_count: 10, user_prompt: 'a world of floating islands' },
       error: null,
       revision: 0,
-      applied_keys: [],
+      pending_keys: [],
     });
     expect(doc.stages).toEqual(
       STAGE_NAMES.map((name) => ({ name, status: name === 'initializing' ? 'in_progress' : 'pending' })),
@@ -102,7 +124,8 @@ describe('world_generation_status', () => {
     expect(results.every(Boolean)).toBe(true);
     const doc = await repo.get(id);
     expect(doc).toMatchObject({ posts_created: 50, tasks_completed: 100, llm_cost_total: 12.5, image_cost_total: 50 });
-    expect(doc?.applied_keys).toHaveLength(50);
+    expect(doc?.pending_keys).toEqual([]);
+    expect(await ledger().countDocuments({ world_id: id, applied: true, in_flight: 0 })).toBe(50);
   }, T);
 
   test('the same key applied 20 times concurrently counts once', async () => {
@@ -234,4 +257,111 @@ describe('world_generation_status', () => {
     expect(results.filter((r) => r === 'already_reserved')).toHaveLength(9);
     expect((await repo.get(id))?.api_calls_made_images).toBe(1);
   }, T);
+
+  test('after 200 keyed increments the status document has no pending keys and stays small', async () => {
+    const id = newWorldId();
+    await init(id, { apiCallLimitsLlm: 1000 });
+    for (let batch = 0; batch < 4; batch++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          repo.applyOnce(id, `activity:posts:${batch}-${i}:llm-usage`, { llm_prompt_tokens: 100, llm_cost_total: 0.001 }),
+        ),
+      );
+    }
+    const reserved = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => repo.reserveApiCall(id, 'llm', `activity:posts:${i}:llm-call`)),
+    );
+    expect(reserved.every((r) => r === 'reserved')).toBe(true);
+    const doc = await raw(id);
+    expect(doc?.pending_keys).toEqual([]);
+    const size = BSON.calculateObjectSize(doc!);
+    expect(size).toBeLessThan(4096);
+    const typed = await repo.get(id);
+    expect(typed?.llm_prompt_tokens).toBe(20_000);
+    expect(typed?.api_calls_made_LLM).toBe(50);
+    expect(typed?.llm_cost_total).toBeCloseTo(0.2, 10);
+    expect(await ledger().countDocuments({ world_id: id })).toBe(250);
+    expect(await ledger().countDocuments({ world_id: id, applied: true })).toBe(250);
+  }, T);
+
+  test('$pull removes one string from an array (FerretDB conformance for step 4)', async () => {
+    const id = newWorldId();
+    await init(id);
+    await statusCol().updateOne({ _id: id as never }, { $push: { pending_keys: { $each: ['a', 'b', 'c'] } } as never });
+    await statusCol().updateOne({ _id: id as never }, { $pull: { pending_keys: 'b' } as never });
+    expect((await raw(id))?.pending_keys).toEqual(['a', 'c']);
+    const r = await statusCol().updateOne({ _id: id as never }, { $pull: { pending_keys: 'zz' } as never });
+    expect(r.matchedCount).toBe(1);
+    expect((await raw(id))?.pending_keys).toEqual(['a', 'c']);
+  }, T);
+
+  test('crash after step 1 (ledger entry only): a retry increments exactly once', async () => {
+    const id = newWorldId();
+    await init(id);
+    await rawStep1(id, 'k', { users_created: 1 });
+    expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(true);
+    expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(false);
+    expect((await repo.get(id))?.users_created).toBe(1);
+    expect(await ledger().findOne({ _id: `${id}|k` as never })).toMatchObject({ applied: true, in_flight: 1 });
+    // The crashed attempt never deregistered, so its key stays pending (it cannot be told from a slow attempt).
+    expect((await repo.get(id))?.pending_keys).toEqual(['k']);
+  }, T);
+
+  test('crash after step 2 (incremented, key pending, ledger unapplied): a retry does not count again', async () => {
+    const id = newWorldId();
+    await init(id);
+    await rawStep1(id, 'k', { posts_created: 2, image_cost_total: 0.5 });
+    await rawStep2(id, 'k', { posts_created: 2, image_cost_total: 0.5 });
+    expect(await repo.applyOnce(id, 'k', { posts_created: 2, image_cost_total: 0.5 })).toBe(false);
+    expect(await repo.applyOnce(id, 'k', { posts_created: 2, image_cost_total: 0.5 })).toBe(false);
+    const doc = await repo.get(id);
+    expect(doc).toMatchObject({ posts_created: 2, image_cost_total: 0.5 });
+    expect(await ledger().findOne({ _id: `${id}|k` as never })).toMatchObject({ applied: true });
+  }, T);
+
+  test('crash after step 2 of reserveApiCall: the retry reports already_reserved and the counter moved once', async () => {
+    const id = newWorldId();
+    await init(id, { apiCallLimitsImages: 3 });
+    await rawStep1(id, 'img', { api_calls_made_images: 1 });
+    await rawStep2(id, 'img', { api_calls_made_images: 1 });
+    expect(await repo.reserveApiCall(id, 'images', 'img')).toBe('already_reserved');
+    expect((await repo.get(id))?.api_calls_made_images).toBe(1);
+  }, T);
+
+  test('crash after step 3 (applied, key still pending): a retry counts nothing and removes the key', async () => {
+    const id = newWorldId();
+    await init(id);
+    await rawStep1(id, 'k', { users_created: 1 });
+    await rawStep2(id, 'k', { users_created: 1 });
+    await ledger().updateOne({ _id: `${id}|k` as never }, { $set: { applied: true }, $inc: { in_flight: -1 } as never });
+    expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(false);
+    const doc = await repo.get(id);
+    expect(doc?.users_created).toBe(1);
+    expect(doc?.pending_keys).toEqual([]);
+  }, T);
+
+  test('an attempt still in flight keeps the key pending, so its late step 2 cannot double count', async () => {
+    // Attempt B registered (step 1) and stalled; attempt A then runs the whole protocol.
+    const id = newWorldId();
+    await init(id);
+    await rawStep1(id, 'k', { users_created: 1 });
+    expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(true);
+    expect((await repo.get(id))?.pending_keys).toEqual(['k']);
+    // B wakes up and runs its step 2: it must not match.
+    expect((await rawStep2(id, 'k', { users_created: 1 })).matchedCount).toBe(0);
+    expect((await repo.get(id))?.users_created).toBe(1);
+  }, T);
+
+  test('limit_reached leaves no pending key and nothing applied', async () => {
+    const id = newWorldId();
+    await init(id, { apiCallLimitsLlm: 1 });
+    expect(await repo.reserveApiCall(id, 'llm', 'a')).toBe('reserved');
+    expect(await repo.reserveApiCall(id, 'llm', 'b')).toBe('limit_reached');
+    expect(await repo.reserveApiCall(id, 'llm', 'b')).toBe('limit_reached');
+    const doc = await repo.get(id);
+    expect(doc?.pending_keys).toEqual([]);
+    expect(doc?.api_calls_made_LLM).toBe(1);
+    expect(await ledger().findOne({ _id: `${id}|b` as never })).toMatchObject({ applied: false, in_flight: 0 });
+  }, T);
 });
+

@@ -3,6 +3,7 @@
  * measures every payload that crossed Temporal.
  */
 import type { Client } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import type { Db } from 'mongodb';
 import { workflowIdFor, type TaskType } from '../../src/domain/task-ids';
 
@@ -40,11 +41,21 @@ export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[
   return [`init-world-${worldId}`, ...tasks.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
 }
 
-export async function measurePayloads(client: Client, workflowIds: string[]): Promise<PayloadReport> {
+export interface WorkflowHistory {
+  workflowId: string;
+  history: temporal.api.history.v1.IHistory;
+}
+
+export async function fetchHistories(client: Client, workflowIds: string[]): Promise<WorkflowHistory[]> {
+  const out: WorkflowHistory[] = [];
+  for (const workflowId of workflowIds) out.push({ workflowId, history: await client.workflow.getHandle(workflowId).fetchHistory() });
+  return out;
+}
+
+export function measurePayloads(histories: WorkflowHistory[]): PayloadReport {
   const report: PayloadReport = { workflows: 0, events: 0, activities: 0, largestHistoryEvents: 0, payloads: 0, largestPayloadBytes: 0, largestAt: '', text: '' };
   const decoder = new TextDecoder();
-  for (const id of workflowIds) {
-    const history = await client.workflow.getHandle(id).fetchHistory();
+  for (const { workflowId: id, history } of histories) {
     report.workflows += 1;
     const events = history.events ?? [];
     report.events += events.length;

@@ -35,8 +35,14 @@ export interface WorldHarness {
   llm: OpenRouterStandIn;
   images: RunwareStandIn;
   services: ServiceStandIns;
+  /** The prebuilt workflow bundle the worker runs (for replay tests). */
+  workflowBundlePath: string;
   /** Everything the worker printed (stdout + stderr). */
   output(): string;
+  /** Sends a signal to the worker process. */
+  signal(signal: NodeJS.Signals): void;
+  /** Resolves with the worker's exit code once it has exited. */
+  exited: Promise<number | null>;
   /** Starts the root workflow exactly as world-service does (spec 12). */
   startWorld(input: WorldInput): Promise<WorkflowHandle>;
   /** Waits for the world's long-lived orchestrator to finish and returns the status document. */
@@ -97,6 +103,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
   });
   await Promise.race([ready, Bun.sleep(60_000).then(() => Promise.reject(new Error(`worker not ready after 60 s:\n${output.slice(-3000)}`)))]);
 
+  const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
 
@@ -106,7 +113,10 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
     llm,
     images,
     services,
+    workflowBundlePath: build.workflowBundlePath,
     output: () => output,
+    signal: (sig) => worker.kill(sig),
+    exited,
     startWorld: (input) =>
       client.workflow.start('InitWorldCreationWorkflow', {
         workflowId: `init-world-${input.world_id}`,
@@ -139,9 +149,10 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
       return doc;
     },
     async stop() {
-      const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
-      worker.kill('SIGTERM');
-      await Promise.race([exited, Bun.sleep(15_000).then(() => worker.kill('SIGKILL'))]);
+      if (worker.exitCode === null && worker.signalCode === null) {
+        worker.kill('SIGTERM');
+        await Promise.race([exited, Bun.sleep(15_000).then(() => worker.kill('SIGKILL'))]);
+      }
       await connection.close();
       await db.dropDatabase().catch(() => {});
       await mongo.close();
