@@ -25,7 +25,7 @@ export interface ProgressActivities {
   planPostBatchChildren(args: { taskId: string }): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }>;
   planPostImage(args: { taskId: string }): Promise<{ postImageTaskId: string }>;
   /** Settles every stage from what actually exists and returns the world's final status. */
-  finishWorld(args: { worldId: string }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
+  finishWorld(args: { worldId: string; failure?: string }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
 }
 
 export type Outcome = 'character_created' | 'avatar_created' | 'post_created' | 'post_failed';

@@ -15,6 +15,7 @@ import { MediaType } from '../gen/media/media_pb';
 import { ErrorTypes } from '../workflows/activity-options';
 import type { ImageActivities } from './contracts';
 import type { ActivityDeps } from './deps';
+import { withHeartbeat } from './heartbeat';
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
 
@@ -57,7 +58,7 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
 
   return {
     renderImage: ({ taskId, kind }) =>
-      translateErrors(`image ${kind} for task ${taskId}`, async () => {
+      translateErrors(`image ${kind} for task ${taskId}`, () => withHeartbeat(async () => {
         const ctx = Context.current();
         const attempt = ctx.info.attempt;
         const signal = ctx.cancellationSignal;
@@ -154,6 +155,6 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
           mediaId: string;
         };
         return { mediaId: stored.mediaId };
-      }),
+      })),
   };
 }

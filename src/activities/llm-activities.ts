@@ -14,12 +14,13 @@ import { LLM_SCHEMAS } from '../schemas/llm';
 import { ErrorTypes } from '../workflows/activity-options';
 import type { LlmActivities } from './contracts';
 import type { ActivityDeps } from './deps';
+import { withHeartbeat } from './heartbeat';
 import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
   return {
     runLlmStep: ({ taskId, step }) =>
-      translateErrors(`LLM step ${step} for task ${taskId}`, async () => {
+      translateErrors(`LLM step ${step} for task ${taskId}`, () => withHeartbeat(async () => {
         const task = await deps.repos.tasks.require(taskId);
         const stored = (task.result as Record<string, unknown> | null)?.[step];
         if (stored !== undefined && stored !== null) return { items: itemsOf(stored) };
@@ -28,7 +29,7 @@ export function createLlmActivities(deps: ActivityDeps): LlmActivities {
         const value = await STEP_HANDLERS[step]({ deps, task, runtime });
         await deps.repos.tasks.saveStepResult(taskId, step, value);
         return { items: itemsOf(value) };
-      }),
+      })),
   };
 }
 

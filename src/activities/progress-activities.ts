@@ -248,8 +248,9 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { postImageTaskId };
       }),
 
-    finishWorld: ({ worldId }) =>
+    finishWorld: ({ worldId, failure }) =>
       translateErrors('finishWorld', async () => {
+        if (failure) await status.recordError(worldId, failure);
         const doc = await status.get(worldId);
         if (!doc) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
         const avatars = doc.avatars_created ?? 0;

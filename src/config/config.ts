@@ -204,6 +204,7 @@ const EXPECTED: Record<string, string> = {
   SHUTDOWN_GRACE_MS: 'an integer 0..3600000 (milliseconds)',
   WORKFLOW_BUNDLE_PATH: 'a file path, or unset',
   MAX_CACHED_WORKFLOWS: 'an integer 0..1000000, or unset',
+  HEALTH_PORT: 'a TCP port 1..65535, or unset',
   API_CALL_LIMIT_HEADROOM: 'a number 1..100',
   LOG_LEVEL: `one of ${LOG_LEVELS.join('|')}`,
 };
@@ -260,6 +261,7 @@ const FlatEnvSchema = v.object({
   SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
   WORKFLOW_BUNDLE_PATH: optStr(),
   MAX_CACHED_WORKFLOWS: optInt(0, 1_000_000),
+  HEALTH_PORT: optInt(1, 65_535),
   API_CALL_LIMIT_HEADROOM: num(2.0, 1, 100),
   LOG_LEVEL: enumOf(LOG_LEVELS, 'info', (s) => s.toLowerCase()),
 });
@@ -372,6 +374,11 @@ export interface Config {
     readonly workflowBundlePath: string | undefined;
     /** `MAX_CACHED_WORKFLOWS`. @default unset (the SDK's memory-based default). */
     readonly maxCachedWorkflows: number | undefined;
+    /**
+     * `HEALTH_PORT`: serve `GET /healthz` (200 while every worker of this process is running, else 503) for
+     * orchestrator probes — Temporal workers open no port of their own. @default unset (no health server).
+     */
+    readonly healthPort: number | undefined;
   };
   /**
    * `API_CALL_LIMIT_HEADROOM`. @default 2.0 — when a world arrives without `api_call_limits_*` (world-service never
@@ -445,6 +452,7 @@ function toConfig(e: FlatEnv): Config {
       shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       maxCachedWorkflows: e.MAX_CACHED_WORKFLOWS,
+      healthPort: e.HEALTH_PORT,
     },
     apiCallLimitHeadroom: e.API_CALL_LIMIT_HEADROOM,
     logLevel: e.LOG_LEVEL,

@@ -82,13 +82,18 @@ export const GenerationStatusSchema = v.object({
   /** Bumped by every stage/status/error change: optimistic concurrency for `advanceStage`. */
   revision: v.optional(Int, 0),
   /**
-   * Keys whose increment is in flight (see `applyOnce` / `reserveApiCall` and the `status_ledger` collection): a key
-   * is pushed by the update that applies its increment and pulled once its ledger entry is marked applied. Normally
-   * empty; a key stays only while an attempt with that key is unfinished (or crashed mid-way). The per-key record of
-   * applied increments lives in `status_ledger`, so this document stays small. (World-service's Go decoder ignores
-   * unknown fields.)
+   * Keys whose increment is in flight (see `applyOnce` / `reserveApiCall` and `status_ledger`): pushed by the update
+   * that applies a key's increment, pulled once the ledger records it as applied. Normally empty. The per-key record
+   * of applied increments lives in `status_ledger`, so this document stays small. (World-service's Go decoder
+   * ignores unknown fields.)
    */
   pending_keys: v.optional(v.array(v.string()), []),
+  /**
+   * Keys for which a second attempt (a retry or a concurrent duplicate) arrived before the first had finished. Such a
+   * key is never pulled from `pending_keys` again, which is what keeps the late attempt from counting twice.
+   * Normally empty; grows only by keys whose attempts raced or crashed mid-way.
+   */
+  contended_keys: v.optional(v.array(v.string()), []),
 });
 
 export const GenerationStatusCollection = defineCollection({
@@ -214,25 +219,22 @@ export type SideEffect = DocOf<typeof SideEffectCollection>;
 // --------------------------------------------------------------------------------------------- status_ledger
 
 /**
- * One entry per keyed increment of `world_generation_status` (`applyOnce` / `reserveApiCall`): the exact-once record
- * that used to live in the status document's `applied_keys` array. Written and read only by the generation-status
- * repository.
+ * The exact-once record of keyed increments of `world_generation_status` (`applyOnce` / `reserveApiCall`), which used
+ * to live in the status document's `applied_keys` array. Insert-only on the normal path (FerretDB 1.24 with SQLite
+ * finds documents by `_id` only by scanning the collection, but enforces `_id` uniqueness on insert through an
+ * index, so inserts stay cheap however large the ledger grows). Two entries per key:
+ *  - the attempt entry, `_id` = `attempt:${world_id}|${key}`, `applied: false`: inserted by the first attempt;
+ *  - the applied entry, `_id` = `${world_id}|${key}`, `applied: true`: inserted once the increment is in the counters.
+ * (World ids never start with `attempt:`, so the two id forms cannot collide.)
  */
 export const StatusLedgerSchema = v.object({
-  /** `${world_id}|${key}`. */
   _id: Id,
   world_id: Id,
   key: Id,
-  /** The counter increments requested by the attempt that created the entry (field → amount). */
+  /** The counter increments (field → amount) requested by the attempt that wrote the entry. */
   increments: v.record(v.string(), v.number()),
-  /** True once the increment is known to be in the status document. Never goes back to false. */
-  applied: v.optional(v.boolean(), false),
-  /**
-   * Attempts currently between registering on this entry and marking it applied. The key is pulled from
-   * `pending_keys` only when the entry is applied and no attempt is in flight (see the repository). A crashed
-   * attempt never deregisters, which only keeps its key in `pending_keys`; counting stays exact.
-   */
-  in_flight: v.optional(Int, 0),
+  /** False for the attempt entry, true for the applied entry. */
+  applied: v.boolean(),
   created_at: v.date(),
 });
 

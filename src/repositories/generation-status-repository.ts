@@ -4,7 +4,7 @@
  *
  * FerretDB 1.24 compatibility (verified against the dev server): it lacks the positional `$` operator,
  * `arrayFilters`, aggregation-pipeline updates and `$lt` inside `$expr`, so every update here uses plain operators
- * (`$set`, `$inc`, `$push`, `$pull`) with query filters only — which is also valid on real MongoDB. Atomicity relies on
+ * (`$set`, `$inc`, `$push`, `$pull`, `$addToSet`) with query filters only — which is also valid on real MongoDB. Atomicity relies on
  * MongoDB's single-document update guarantee; FerretDB 1.24 (SQLite) only provides it over a single connection
  * (see `connectMongo`).
  * @module
@@ -127,37 +127,42 @@ export function createGenerationStatusRepository(db: Db) {
 
   /**
    * Exact-once keyed increment of the status document, keeping that document small: the per-key record lives in
-   * `status_ledger`, and the status document's `pending_keys` holds only keys whose increment is in flight.
-   * FerretDB 1.24 and MongoDB without transactions cannot update two documents atomically, so the protocol is a
-   * sequence of single-document atomic steps; `L` is the ledger entry `${worldId}|${key}`:
+   * `status_ledger`; the status document holds only `pending_keys` (increments in flight, normally empty) and
+   * `contended_keys` (keys whose attempts raced or crashed, normally empty). FerretDB 1.24 and MongoDB without
+   * transactions cannot update two documents atomically, so this is a sequence of single-document atomic steps.
+   * FerretDB 1.24 (SQLite) finds a document by `_id` only by scanning its collection, while an insert checks `_id`
+   * uniqueness through an index, so the normal path touches the ever-growing ledger with inserts only.
    *
-   *  1. Register on `L`: insert it (`applied: false, in_flight: 1`), or, if it exists, `$inc in_flight` only while
-   *     `applied: false`. If `L` is already applied, stop: the increment was counted ("already applied").
+   *  1. Insert the attempt entry. Success → this is the first attempt for the key (the normal, fast path).
+   *     Duplicate → a retry or a concurrent duplicate (slow path, 1a–1c):
+   *     1a. If the applied entry exists, stop: already counted. (If the key is still pending and not contended, a
+   *         crash hit between steps 3 and 4: perform step 4.)
+   *     1b. Add the key to `contended_keys` (`$addToSet`), then 1c: re-check the applied entry; if it exists, stop.
    *  2. One conditional update of the status document: filter `{_id, pending_keys: {$ne: key}, ...guard}`, update
-   *     `{$inc: increments, $push: {pending_keys: key}, $set: {updated_at}}`. The increment and the pending marker are
-   *     written together, so "key in pending_keys" ⇔ "this key's increment is in the counters and `L` may not say
-   *     so yet". No match: the document is missing, or the key is pending (an earlier/concurrent attempt already
-   *     incremented → "already applied"), or the guard failed (reserveApiCall: limit reached → "rejected").
-   *  3. Release `L`: `$set applied: true` (only if step 2 applied or found the key pending) and `$inc in_flight: -1`,
-   *     atomically, reading the result.
-   *  4. If that left `L` applied with `in_flight == 0`, `$pull` the key from `pending_keys`.
+   *     `{$inc: increments, $push: {pending_keys: key}, $set: {updated_at}}`. The increment and the pending marker
+   *     are written together. No match: the document is missing, or the key is pending (an earlier or concurrent
+   *     attempt already incremented → "already applied"), or the guard failed (reserveApiCall: limit → "rejected").
+   *  3. Insert the applied entry (a duplicate is fine).
+   *  4. `$pull` the key from `pending_keys`, in an update whose filter requires the key NOT to be in
+   *     `contended_keys` (only the fast path can get here with the key uncontended).
    *
-   * Why `in_flight`: without it, a concurrent attempt B could read `L` as not applied (step 1), stall while attempt A
-   * runs steps 2–4 (pulling the key), and then pass step 2's `$ne` filter — a double count. With it, the key is pulled
-   * only when `L` is applied and no registered attempt remains, and nobody can register once `L` is applied, so
-   * while any attempt can still reach step 2 the key, once pushed, stays in `pending_keys` and blocks it.
+   * Why at most one increment: after the first increment the key stays pending until step 4 pulls it. Step 4 happens
+   * only after step 3 and only while the key is uncontended. Every other attempt marks the key contended (1b) before
+   * it checks the applied entry (1c) and before its step 2. If it marked the key before the pull, the pull's filter
+   * fails and the key stays pending forever, so its step 2 cannot match. If it marked the key after the pull, the
+   * applied entry already existed at 1c and it stops. (Without 1b, an attempt could check the ledger, stall while
+   * the first attempt runs steps 2–4, and then pass step 2's `$ne` filter: a double count.)
    *
-   * Crash (or lost connection) between steps, then a retry with the same key:
-   *  - after step 1: `L` unapplied, nothing incremented, key not pending. The retry registers, applies the increment
-   *    in step 2 (exactly once) and marks `L` applied.
-   *  - after step 2: counters incremented, key pending, `L` unapplied. The retry registers, step 2 does not match
-   *    (key pending) — no second increment — and step 3 marks `L` applied; the result is "already applied".
-   *  - after step 3: `L` applied. The retry stops at step 1 ("already applied"); if `L` has `in_flight == 0` it also
-   *    performs step 4, so the leftover pending key is removed.
-   *  - after step 4: complete; the retry stops at step 1.
-   * A crashed attempt never releases its registration, so after crashes in steps 1–2 its key stays in
-   * `pending_keys` (one short string per crashed attempt): a crashed attempt cannot be told apart from a slow one,
-   * and keeping the key is what makes the slow one safe. Counting is exact either way.
+   * Crash (or lost connection) between steps, then a retry with the same key, which takes the slow path:
+   *  - after step 1: nothing incremented, no applied entry, key not pending. The retry marks the key contended,
+   *    its step 2 applies the increment (exactly once), step 3 records it. The key stays in `pending_keys`.
+   *  - after step 2: incremented, key pending, no applied entry. The retry's step 2 does not match (key pending), so
+   *    there is no second increment; it records the applied entry and reports "already applied".
+   *  - after step 3: the retry stops at 1a and performs the missing step 4 (safe by the same argument: the key is
+   *    not contended, so no other attempt can be between 1b and step 2).
+   *  - after step 4: complete; the retry stops at 1a.
+   * The key stays in `pending_keys` / `contended_keys` only after a race or a crash: a stalled attempt cannot be told
+   * apart from a crashed one, and keeping the key is what makes the stalled one safe. Counting is exact either way.
    */
   async function keyedIncrement(
     worldId: string,
@@ -165,87 +170,87 @@ export function createGenerationStatusRepository(db: Db) {
     increments: Record<string, number>,
     guard: Record<string, unknown> = {},
   ): Promise<KeyedOutcome> {
-    const ledgerId = `${worldId}|${key}`;
-
-    // Step 1: register.
-    let recorded = increments;
-    try {
-      await ledger.insertOne(
-        validateDoc(StatusLedgerCollection, {
-          _id: ledgerId,
-          world_id: worldId,
-          key,
-          increments,
-          applied: false,
-          in_flight: 1,
-          created_at: new Date(),
-        }),
+    const entry = (applied: boolean) =>
+      validateDoc(StatusLedgerCollection, {
+        _id: applied ? `${worldId}|${key}` : `attempt:${worldId}|${key}`,
+        world_id: worldId,
+        key,
+        increments,
+        applied,
+        created_at: new Date(),
+      });
+    const appliedRecorded = async () =>
+      (await ledger.findOne({ _id: `${worldId}|${key}` }, { projection: { _id: 1 } })) !== null;
+    const step4 = () =>
+      col.updateOne(
+        { _id: worldId, pending_keys: key, contended_keys: { $ne: key } },
+        { $pull: { pending_keys: key } },
       );
+
+    // Step 1.
+    let fastPath = true;
+    try {
+      await ledger.insertOne(entry(false));
     } catch (e) {
       if (!isDuplicateKeyError(e)) throw e;
-      const entry = await ledger.findOneAndUpdate(
-        { _id: ledgerId, applied: false },
-        { $inc: { in_flight: 1 } },
-        { returnDocument: 'after' },
-      );
-      if (!entry) {
-        // Applied. Finish a step 4 that a crashed attempt may have skipped (safe: nobody can register any more).
-        const done = await ledger.findOne({ _id: ledgerId }, { projection: { in_flight: 1 } });
-        if (done && done.in_flight <= 0) await pullPending(worldId, key);
+      fastPath = false;
+    }
+    if (!fastPath) {
+      // 1a.
+      if (await appliedRecorded()) {
+        await step4();
         return 'already_applied';
       }
-      recorded = entry.increments;
-    }
-
-    // Step 2: the conditional increment.
-    let outcome: KeyedOutcome | undefined;
-    try {
-      const inc = encodeIncrements(recorded);
-      for (let attempt = 0; outcome === undefined; attempt++) {
-        const result = await col.updateOne(
-          { _id: worldId, pending_keys: { $ne: key }, ...guard } as Filter<GenerationStatus>,
-          {
-            ...(Object.keys(inc).length > 0 ? { $inc: inc as UpdateFilter<GenerationStatus>['$inc'] } : {}),
-            $push: { pending_keys: key },
-            $set: { updated_at: new Date() },
-          },
-        );
-        if (result.matchedCount === 1) {
-          outcome = 'applied';
-          break;
-        }
-        // While we are registered the key cannot be pulled, so "pending now" ⇔ "pending at the update".
+      if (Object.keys(guard).length > 0) {
+        // Counters never decrease: if the guard fails now and the key is not pending, step 2 cannot match; answer
+        // without marking the key contended (a retried `limit_reached` leaves nothing behind).
         const doc = await col.findOne({ _id: worldId }, { projection: { pending_keys: 1 } });
-        if (!doc) outcome = 'missing';
-        else if ((doc.pending_keys ?? []).includes(key)) outcome = 'already_applied';
-        else if (Object.keys(guard).length > 0) outcome = 'rejected';
-        // Otherwise the document appeared between the update and the read (a concurrent `initialize`): try again.
-        else if (attempt >= MAX_CAS_ATTEMPTS) throw new ConcurrencyError(`keyed increment ${ledgerId} kept missing`);
+        if (!doc) return 'missing';
+        const guarded = await col.findOne({ _id: worldId, ...guard } as Filter<GenerationStatus>, { projection: { _id: 1 } });
+        if (!guarded && !(doc.pending_keys ?? []).includes(key)) return 'rejected';
       }
-    } catch (e) {
-      // Unknown whether step 2 applied: release without marking applied (a retry sorts it out, as after a crash).
-      await release(worldId, key, ledgerId, false).catch(() => undefined);
-      throw e;
+      // 1b, 1c.
+      const marked = await col.updateOne({ _id: worldId }, { $addToSet: { contended_keys: key } });
+      if (marked.matchedCount === 0) return 'missing';
+      if (await appliedRecorded()) return 'already_applied';
     }
 
-    // Steps 3 and 4.
-    await release(worldId, key, ledgerId, outcome === 'applied' || outcome === 'already_applied');
+    // Step 2.
+    const inc = encodeIncrements(increments);
+    let outcome: KeyedOutcome | undefined;
+    for (let attempt = 0; outcome === undefined; attempt++) {
+      const result = await col.updateOne(
+        { _id: worldId, pending_keys: { $ne: key }, ...guard } as Filter<GenerationStatus>,
+        {
+          ...(Object.keys(inc).length > 0 ? { $inc: inc as UpdateFilter<GenerationStatus>['$inc'] } : {}),
+          $push: { pending_keys: key },
+          $set: { updated_at: new Date() },
+        },
+      );
+      if (result.matchedCount === 1) {
+        outcome = 'applied';
+        break;
+      }
+      // A pending key is only pulled after step 3, and only while uncontended; an attempt that gets here on the
+      // fast path has not written step 3, so "pending now" ⇔ "pending at the update".
+      const doc = await col.findOne({ _id: worldId }, { projection: { pending_keys: 1 } });
+      if (!doc) outcome = 'missing';
+      else if ((doc.pending_keys ?? []).includes(key)) outcome = 'already_applied';
+      else if (Object.keys(guard).length > 0) outcome = 'rejected';
+      // Otherwise the document appeared between the update and the read (a concurrent `initialize`): try again.
+      else if (attempt >= MAX_CAS_ATTEMPTS) throw new ConcurrencyError(`keyed increment ${worldId}|${key} kept missing`);
+    }
+    if (outcome === 'applied' || outcome === 'already_applied') {
+      // Step 3.
+      try {
+        await ledger.insertOne(entry(true));
+      } catch (e) {
+        if (!isDuplicateKeyError(e)) throw e;
+      }
+      // Step 4 (its filter makes it a no-op for a contended key).
+      if (fastPath) await step4();
+    }
     return outcome;
-  }
-
-  /** Step 3 (deregister, optionally marking applied) and, when that leaves the entry settled, step 4. */
-  async function release(worldId: string, key: string, ledgerId: string, applied: boolean): Promise<void> {
-    const after = await ledger.findOneAndUpdate(
-      { _id: ledgerId },
-      { ...(applied ? { $set: { applied: true } } : {}), $inc: { in_flight: -1 } },
-      { returnDocument: 'after' },
-    );
-    if (after?.applied && after.in_flight <= 0) await pullPending(worldId, key);
-  }
-
-  /** Step 4. `$pull` works on FerretDB 1.24 (checked by the conformance tests). */
-  async function pullPending(worldId: string, key: string): Promise<void> {
-    await col.updateOne({ _id: worldId }, { $pull: { pending_keys: key } });
   }
 
   return {
@@ -270,6 +275,7 @@ export function createGenerationStatusRepository(db: Db) {
         api_call_limits_images: input.apiCallLimitsImages,
         parameters: { users_count: input.charactersCount, posts_count: input.postsCount, user_prompt: input.userPrompt },
         pending_keys: [],
+        contended_keys: [],
         created_at: now,
         updated_at: now,
       };
@@ -336,8 +342,8 @@ export function createGenerationStatusRepository(db: Db) {
      * Applies counter increments exactly once per `key` (see {@link keyedIncrement} for the protocol). Returns true iff
      * this call applied them; false when the key was already applied (by an earlier or a concurrent call).
      * Int counters are written as BSON integers, costs as BSON doubles (a `Double` operand keeps the field double).
-     * Keys share one namespace with {@link reserveApiCall}'s keys. A retry is expected to pass the same increments;
-     * if it does not, the ones recorded in the ledger by the first attempt win.
+     * Keys share one namespace with {@link reserveApiCall}'s keys. A retry is expected to pass the same increments
+     * (the ledger records each attempt's; only the attempt whose step 2 matched has its increments counted).
      * @throws NotFoundError when the document does not exist.
      */
     async applyOnce(worldId: string, key: string, increments: CounterIncrements): Promise<boolean> {

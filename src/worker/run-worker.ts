@@ -12,6 +12,7 @@ import { describeConfig, type Config } from '../config/config';
 import type { Logger } from '../logger';
 import { connectMongo, createRepositories, ensureAllIndexes } from '../repositories';
 import { TaskQueues } from '../workflows/task-queues';
+import { startHealthServer } from './health-server';
 import { roleOptions } from './worker-options';
 
 export interface RunningWorker {
@@ -83,10 +84,17 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
     throw err;
   }
 
+  const health = config.worker.healthPort
+    ? await startHealthServer(config.worker.healthPort, {
+        states: () => Object.fromEntries(workers.map((w) => [w.options.taskQueue, w.getState()])),
+      })
+    : undefined;
+
   const done = (async () => {
     try {
       await Promise.all(workers.map((w) => w.run()));
     } finally {
+      await health?.close().catch(() => {});
       await connection.close().catch(() => {});
       await services.close().catch(() => {});
       await mongo.close().catch(() => {});

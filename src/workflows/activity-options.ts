@@ -33,6 +33,9 @@ export const progressActivityOptions: ActivityOptions = {
 export const llmActivityOptions: ActivityOptions = {
   taskQueue: TaskQueues.llm,
   startToCloseTimeout: '12 minutes',
+  // Heartbeats (see activities/heartbeat.ts) let Temporal notice a dead worker in a minute rather
+  // than at the start-to-close timeout, and carry cancellation into the running request.
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 
@@ -40,6 +43,7 @@ export const llmActivityOptions: ActivityOptions = {
 export const imageActivityOptions: ActivityOptions = {
   taskQueue: TaskQueues.images,
   startToCloseTimeout: '6 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
 };
 

@@ -5,8 +5,10 @@
  * first character-batch children, waits for the whole tree, and only then settles the status
  * document, so `completed` means everything requested exists and `failed` says what does not.
  */
+import { ApplicationFailure } from '@temporalio/workflow';
 import { TaskTypes } from '../domain/task-ids';
-import type { GenerateCharacterBatchWorkflow, CharacterBatchSummary } from './generate-character-batch';
+import { ErrorTypes } from './activity-options';
+import type { GenerateCharacterBatchWorkflow } from './generate-character-batch';
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
 import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
@@ -31,21 +33,29 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
       throw stepFailed('world description', err);
     }
 
-    const plan = await progress.planWorldChildren({ taskId: task_id });
-    const children: Promise<unknown>[] = [runChild<typeof GenerateWorldImageWorkflow>('GenerateWorldImageWorkflow', TaskTypes.worldImage, plan.worldImageTaskId)];
-    if (plan.characterBatchTaskId) {
-      children.push(
-        runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.characterBatchTaskId).then(
-          (r): CharacterBatchSummary | null => r.data,
-        ),
-      );
+    // From here on the world is always settled, even if planning or a child blows up: a world is
+    // never left `in_progress`.
+    let failure: string | undefined;
+    try {
+      const plan = await progress.planWorldChildren({ taskId: task_id });
+      const children: Promise<unknown>[] = [runChild<typeof GenerateWorldImageWorkflow>('GenerateWorldImageWorkflow', TaskTypes.worldImage, plan.worldImageTaskId)];
+      if (plan.characterBatchTaskId) {
+        children.push(runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.characterBatchTaskId));
+      }
+      // Failures inside the subtree are recorded by the children themselves; the final status is
+      // settled from what exists, not from which promise rejected.
+      await Promise.allSettled(children);
+    } catch (err) {
+      failure = describeFailure(err);
     }
-    // Failures of the subtree are already recorded by the children; the final status is settled
-    // from what exists, not from which promise rejected.
-    await Promise.allSettled(children);
 
     await progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
-    const outcome = await progress.finishWorld({ worldId });
+    const outcome = await progress.finishWorld({ worldId, ...(failure !== undefined ? { failure } : {}) });
+    if (outcome.status === 'failed') {
+      // The status document already says why; failing here makes the Temporal UI say so too.
+      await closeTask(task_id, 'failed', outcome.summary);
+      throw ApplicationFailure.create({ message: `world ${worldId} failed: ${outcome.summary}`, type: ErrorTypes.stepFailed, nonRetryable: true });
+    }
     await closeTask(task_id, 'completed');
     return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
   });

@@ -48,6 +48,7 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
   test(
     'completes truthfully: every stage, exact counters, real costs, small payloads',
     async () => {
+      expect((await fetch(h.healthUrl)).status).toBe(200);
       const input = world({ characters_count: 3, posts_count: 10, unknown_extra_key: 'tolerated' });
       const started = Date.now();
       const root = await h.startWorld(input);

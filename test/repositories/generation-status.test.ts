@@ -42,17 +42,20 @@ const raw = (worldId: string) =>
 const ledger = () => t.db.collection<Record<string, unknown>>(StatusLedgerCollection.name);
 const statusCol = () => t.db.collection<Record<string, unknown>>(GenerationStatusCollection.name);
 
-/** Raw step 1 of the keyed-increment protocol, as a crashed attempt would have left it. */
+const ledgerEntry = (worldId: string, key: string, increments: Record<string, number>, applied: boolean) => ({
+  _id: applied ? `${worldId}|${key}` : `attempt:${worldId}|${key}`,
+  world_id: worldId,
+  key,
+  increments,
+  applied,
+  created_at: new Date(),
+});
+/** Raw step 1 of the keyed-increment protocol (the attempt entry), as a crashed attempt would have left it. */
 const rawStep1 = (worldId: string, key: string, increments: Record<string, number>) =>
-  ledger().insertOne({
-    _id: `${worldId}|${key}`,
-    world_id: worldId,
-    key,
-    increments,
-    applied: false,
-    in_flight: 1,
-    created_at: new Date(),
-  } as never);
+  ledger().insertOne(ledgerEntry(worldId, key, increments, false) as never);
+/** Raw step 3: the applied entry. */
+const rawStep3 = (worldId: string, key: string, increments: Record<string, number>) =>
+  ledger().insertOne(ledgerEntry(worldId, key, increments, true) as never);
 /** Raw step 2: the increment plus the pending marker, in one update. */
 const rawStep2 = (worldId: string, key: string, inc: Record<string, number>) =>
   statusCol().updateOne(
@@ -88,6 +91,7 @@ describe('world_generation_status', () => {
       error: null,
       revision: 0,
       pending_keys: [],
+      contended_keys: [],
     });
     expect(doc.stages).toEqual(
       STAGE_NAMES.map((name) => ({ name, status: name === 'initializing' ? 'in_progress' : 'pending' })),
@@ -125,7 +129,9 @@ describe('world_generation_status', () => {
     const doc = await repo.get(id);
     expect(doc).toMatchObject({ posts_created: 50, tasks_completed: 100, llm_cost_total: 12.5, image_cost_total: 50 });
     expect(doc?.pending_keys).toEqual([]);
-    expect(await ledger().countDocuments({ world_id: id, applied: true, in_flight: 0 })).toBe(50);
+    expect(doc?.contended_keys).toEqual([]);
+    expect(await ledger().countDocuments({ world_id: id, applied: true })).toBe(50);
+    expect(await ledger().countDocuments({ world_id: id, applied: false })).toBe(50);
   }, T);
 
   test('the same key applied 20 times concurrently counts once', async () => {
@@ -135,6 +141,12 @@ describe('world_generation_status', () => {
     expect(results.filter(Boolean)).toHaveLength(1);
     expect((await repo.get(id))?.users_created).toBe(1);
     expect(await repo.applyOnce(id, 'char-1', { users_created: 1 })).toBe(false);
+    // A retry after a completed call takes the slow path but leaves nothing behind.
+    const other = newWorldId();
+    await init(other);
+    expect(await repo.applyOnce(other, 'c', { users_created: 1 })).toBe(true);
+    expect(await repo.applyOnce(other, 'c', { users_created: 1 })).toBe(false);
+    expect(await repo.get(other)).toMatchObject({ users_created: 1, pending_keys: [], contended_keys: [] });
   }, T);
 
   test('applyOnce validates increments and reports a missing world', async () => {
@@ -274,13 +286,13 @@ describe('world_generation_status', () => {
     expect(reserved.every((r) => r === 'reserved')).toBe(true);
     const doc = await raw(id);
     expect(doc?.pending_keys).toEqual([]);
+    expect(doc?.contended_keys).toEqual([]);
     const size = BSON.calculateObjectSize(doc!);
     expect(size).toBeLessThan(4096);
     const typed = await repo.get(id);
     expect(typed?.llm_prompt_tokens).toBe(20_000);
     expect(typed?.api_calls_made_LLM).toBe(50);
     expect(typed?.llm_cost_total).toBeCloseTo(0.2, 10);
-    expect(await ledger().countDocuments({ world_id: id })).toBe(250);
     expect(await ledger().countDocuments({ world_id: id, applied: true })).toBe(250);
   }, T);
 
@@ -302,9 +314,9 @@ describe('world_generation_status', () => {
     expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(true);
     expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(false);
     expect((await repo.get(id))?.users_created).toBe(1);
-    expect(await ledger().findOne({ _id: `${id}|k` as never })).toMatchObject({ applied: true, in_flight: 1 });
-    // The crashed attempt never deregistered, so its key stays pending (it cannot be told from a slow attempt).
-    expect((await repo.get(id))?.pending_keys).toEqual(['k']);
+    expect(await ledger().findOne({ _id: `${id}|k` as never })).toMatchObject({ applied: true });
+    // The crashed attempt cannot be told from a stalled one, so the key stays pending (and contended) for safety.
+    expect(await repo.get(id)).toMatchObject({ pending_keys: ['k'], contended_keys: ['k'] });
   }, T);
 
   test('crash after step 2 (incremented, key pending, ledger unapplied): a retry does not count again', async () => {
@@ -333,21 +345,24 @@ describe('world_generation_status', () => {
     await init(id);
     await rawStep1(id, 'k', { users_created: 1 });
     await rawStep2(id, 'k', { users_created: 1 });
-    await ledger().updateOne({ _id: `${id}|k` as never }, { $set: { applied: true }, $inc: { in_flight: -1 } as never });
+    await rawStep3(id, 'k', { users_created: 1 });
     expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(false);
     const doc = await repo.get(id);
     expect(doc?.users_created).toBe(1);
     expect(doc?.pending_keys).toEqual([]);
   }, T);
 
-  test('an attempt still in flight keeps the key pending, so its late step 2 cannot double count', async () => {
-    // Attempt B registered (step 1) and stalled; attempt A then runs the whole protocol.
+  test('a stalled attempt marked the key contended, so its late step 2 cannot double count', async () => {
+    // Attempt A wrote step 1 and stalled; attempt B (a duplicate) ran 1b-1c (marked the key, saw no applied entry)
+    // and stalled too; attempt C then runs the whole protocol.
     const id = newWorldId();
     await init(id);
     await rawStep1(id, 'k', { users_created: 1 });
+    await statusCol().updateOne({ _id: id as never }, { $addToSet: { contended_keys: 'k' } as never });
     expect(await repo.applyOnce(id, 'k', { users_created: 1 })).toBe(true);
     expect((await repo.get(id))?.pending_keys).toEqual(['k']);
-    // B wakes up and runs its step 2: it must not match.
+    // A and B wake up and run their step 2: neither may match.
+    expect((await rawStep2(id, 'k', { users_created: 1 })).matchedCount).toBe(0);
     expect((await rawStep2(id, 'k', { users_created: 1 })).matchedCount).toBe(0);
     expect((await repo.get(id))?.users_created).toBe(1);
   }, T);
@@ -361,7 +376,8 @@ describe('world_generation_status', () => {
     const doc = await repo.get(id);
     expect(doc?.pending_keys).toEqual([]);
     expect(doc?.api_calls_made_LLM).toBe(1);
-    expect(await ledger().findOne({ _id: `${id}|b` as never })).toMatchObject({ applied: false, in_flight: 0 });
+    expect(doc?.contended_keys).toEqual([]);
+    expect(await ledger().findOne({ _id: `${id}|b` as never })).toBeNull();
   }, T);
 });
 

@@ -12,6 +12,7 @@ import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-
 import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
 import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build';
+import { freePort } from '../../dev/stack/readiness';
 import { getStack } from './stack';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -37,6 +38,8 @@ export interface WorldHarness {
   services: ServiceStandIns;
   /** The prebuilt workflow bundle the worker runs (for replay tests). */
   workflowBundlePath: string;
+  /** The worker's health endpoint (HEALTH_PORT). */
+  healthUrl: string;
   /** Everything the worker printed (stdout + stderr). */
   output(): string;
   /** Sends a signal to the worker process. */
@@ -67,6 +70,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
   const mongo = await MongoClient.connect(stack.mongoUri);
   const db = mongo.db(database);
 
+  const healthPort = await freePort();
   let output = '';
   const worker: ChildProcess = spawn(NODE, [build.workerPath], {
     cwd: REPO_ROOT,
@@ -89,6 +93,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
       LLM_TIMEOUT_MS: '20000',
       GRPC_DEADLINE_MS: '5000',
       LOG_LEVEL: 'info',
+      HEALTH_PORT: String(healthPort),
       ...opts.env,
     },
   });
@@ -114,6 +119,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
     images,
     services,
     workflowBundlePath: build.workflowBundlePath,
+    healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
     output: () => output,
     signal: (sig) => worker.kill(sig),
     exited,
