@@ -35,3 +35,5 @@ try {
   await harness.stop();
   await stopSharedStack();
 }
+// Client libraries (gRPC keep-alive, HTTP agents) can hold the event loop open after closing; this is a script.
+process.exit(0);

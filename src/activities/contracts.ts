@@ -13,8 +13,8 @@ export interface ProgressActivities {
   startWorld(input: InitWorldInput): Promise<{ descriptionTaskId: string }>;
   /** Records a world whose input was rejected: status document `failed`, nothing spent. */
   rejectWorld(args: { worldId: string; problems: string[] }): Promise<void>;
-  /** Marks a task in progress and returns the little a workflow needs to know about it. */
-  beginTask(taskId: string): Promise<{ worldId: string; type: string }>;
+  /** Marks a task in progress (one more attempt). */
+  beginTask(taskId: string): Promise<void>;
   finishTask(args: { taskId: string; outcome: 'completed' | 'failed'; error?: string }): Promise<void>;
   advanceStage(args: { worldId: string; stage: StageName; status: Exclude<StageStatus, 'pending'>; reason?: string }): Promise<void>;
   /** Counts one outcome exactly once (keyed by the task id) and completes stages that are now done. */

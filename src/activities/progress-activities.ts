@@ -94,8 +94,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     beginTask: (taskId) =>
       translateErrors('beginTask', async () => {
-        const task = await tasks.start(taskId);
-        return { worldId: task.world_id, type: task.type };
+        await tasks.start(taskId);
       }),
 
     finishTask: ({ taskId, outcome, error }) =>

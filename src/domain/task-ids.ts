@@ -29,6 +29,15 @@ export const taskIds = {
   postImage: (postTaskId: string) => `${postTaskId}:image`,
 };
 
+/**
+ * The world a task belongs to: every task id starts with `<world_id>:` and world ids cannot contain
+ * ':' (the root input schema enforces it), so workflows need no activity round trip to learn it.
+ */
+export function worldIdOfTask(taskId: string): string {
+  const end = taskId.indexOf(':');
+  return end < 0 ? taskId : taskId.slice(0, end);
+}
+
 /** Workflow id prefixes keep the original service's naming (spec 2.3), so operators recognise them. */
 const WORKFLOW_ID_PREFIX: Record<TaskType, string> = {
   generate_world_description: 'generate-world-description',

@@ -19,10 +19,14 @@ const positiveLimit = () => {
   return v.nullish(v.pipe(v.number(message), v.integer(message), v.minValue(1, message)));
 };
 
+export const WORLD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
 export const InitWorldInputSchema = v.looseObject({
+  // world-service sends a UUID. The id becomes the prefix of every task and child workflow id
+  // (`<world_id>:<step>`), so it must not contain the ':' separator or other punctuation.
   world_id: v.pipe(
     v.string('expected a non-empty string'),
-    v.regex(/\S/, 'expected a non-empty string'),
+    v.regex(WORLD_ID_PATTERN, 'expected an id of 1–128 letters, digits, "-" or "_" (world-service sends a UUID)'),
   ),
   world_name: v.optional(v.string('expected a string'), ''),
   world_prompt: v.pipe(
@@ -80,6 +84,6 @@ export function parseInitWorldInput(raw: unknown): ParseInitWorldInputResult {
     problems.push(missing ? `${path}: is required but missing` : `${path}: ${issue.message}, got ${describeValue(issue.input)}`);
   }
   const id = (raw as Record<string, unknown>)['world_id'];
-  const worldId = typeof id === 'string' && id.trim() !== '' ? id : null;
+  const worldId = typeof id === 'string' && WORLD_ID_PATTERN.test(id) ? id : null;
   return { ok: false, problems, worldId };
 }

@@ -1,15 +1,15 @@
 /** GenerateCharacterAvatarWorkflow — portrait prompt, image, UpdateCharacter with the media id. */
-import { closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { worldIdOfTask } from '../domain/task-ids';
+import { beginWith, closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateCharacterAvatarWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ media_id: string }>> {
   return guarded('GenerateCharacterAvatarWorkflow', async () => {
-    const { worldId } = await progress.beginTask(task_id);
+    const worldId = worldIdOfTask(task_id);
     try {
-      await llm.runLlmStep({ taskId: task_id, step: 'avatar_prompt' });
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'avatar_prompt' }));
       const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'character_avatar' });
       await services.setCharacterAvatar({ taskId: task_id, mediaId });
-      await progress.recordOutcome({ worldId, taskId: task_id, outcome: 'avatar_created' });
-      await closeTask(task_id, 'completed');
+      await Promise.all([progress.recordOutcome({ worldId, taskId: task_id, outcome: 'avatar_created' }), closeTask(task_id, 'completed')]);
       return ok({ media_id: mediaId });
     } catch (err) {
       await closeTask(task_id, 'failed', describeFailure(err));

@@ -5,7 +5,7 @@
  */
 import { TaskTypes } from '../domain/task-ids';
 import type { CharacterSummary, GenerateCharacterWorkflow } from './generate-character';
-import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterBatchSummary {
   characters_created: number;
@@ -16,10 +16,9 @@ export interface CharacterBatchSummary {
 
 export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterBatchSummary>> {
   return guarded('GenerateCharacterBatchWorkflow', async () => {
-    await progress.beginTask(task_id);
     let plan: { characterTaskIds: string[]; nextBatchTaskId: string | null };
     try {
-      await llm.runLlmStep({ taskId: task_id, step: 'character_batch' });
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_batch' }));
       plan = await progress.planCharacterBatchChildren({ taskId: task_id });
     } catch (err) {
       await closeTask(task_id, 'failed', describeFailure(err));

@@ -3,10 +3,10 @@
  * the prompt, fixing spec 15.24), creates the character once (idempotent), then runs the avatar
  * and the character's posts in parallel and waits for both.
  */
-import { TaskTypes } from '../domain/task-ids';
+import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import type { GenerateCharacterAvatarWorkflow } from './generate-character-avatar';
 import type { GeneratePostBatchWorkflow, PostBatchSummary } from './generate-post-batch';
-import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterSummary {
   character_id: string;
@@ -17,14 +17,16 @@ export interface CharacterSummary {
 
 export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterSummary>> {
   return guarded('GenerateCharacterWorkflow', async () => {
-    const { worldId } = await progress.beginTask(task_id);
+    const worldId = worldIdOfTask(task_id);
     let characterId: string;
     let plan: { avatarTaskId: string; postBatchTaskId: string | null };
     try {
-      await llm.runLlmStep({ taskId: task_id, step: 'character_detail' });
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_detail' }));
       ({ characterId } = await services.createCharacter({ taskId: task_id }));
-      await progress.recordOutcome({ worldId, taskId: task_id, outcome: 'character_created' });
-      plan = await progress.planCharacterChildren({ taskId: task_id, characterId });
+      [plan] = await Promise.all([
+        progress.planCharacterChildren({ taskId: task_id, characterId }),
+        progress.recordOutcome({ worldId, taskId: task_id, outcome: 'character_created' }),
+      ]);
     } catch (err) {
       await closeTask(task_id, 'failed', describeFailure(err));
       throw stepFailed('character', err);

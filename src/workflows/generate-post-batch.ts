@@ -5,7 +5,7 @@
  */
 import { TaskTypes } from '../domain/task-ids';
 import type { GeneratePostWorkflow } from './generate-post';
-import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export interface PostBatchSummary {
   posts_created: number;
@@ -14,10 +14,9 @@ export interface PostBatchSummary {
 
 export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<PostBatchSummary>> {
   return guarded('GeneratePostBatchWorkflow', async () => {
-    await progress.beginTask(task_id);
     let plan: { postTaskIds: string[]; nextBatchTaskId: string | null };
     try {
-      await llm.runLlmStep({ taskId: task_id, step: 'post_batch' });
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_batch' }));
       plan = await progress.planPostBatchChildren({ taskId: task_id });
     } catch (err) {
       await closeTask(task_id, 'failed', describeFailure(err));

@@ -6,11 +6,11 @@
  * document, so `completed` means everything requested exists and `failed` says what does not.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { TaskTypes } from '../domain/task-ids';
+import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import { ErrorTypes } from './activity-options';
 import type { GenerateCharacterBatchWorkflow } from './generate-character-batch';
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
-import { closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export interface WorldSummary {
   world_id: string;
@@ -20,12 +20,11 @@ export interface WorldSummary {
 
 export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<WorldSummary>> {
   return guarded('GenerateWorldDescriptionWorkflow', async () => {
-    const { worldId } = await progress.beginTask(task_id);
+    const worldId = worldIdOfTask(task_id);
     try {
-      await progress.advanceStage({ worldId, stage: 'world_description', status: 'in_progress' });
-      await llm.runLlmStep({ taskId: task_id, step: 'world_description' });
+      // startWorld already set world_description in progress, before this workflow started.
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_description' }));
       await services.publishWorldParams({ taskId: task_id });
-      await progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' });
     } catch (err) {
       const reason = describeFailure(err);
       await progress.advanceStage({ worldId, stage: 'world_description', status: 'failed', reason });
@@ -37,7 +36,10 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     // never left `in_progress`.
     let failure: string | undefined;
     try {
-      const plan = await progress.planWorldChildren({ taskId: task_id });
+      const [plan] = await Promise.all([
+        progress.planWorldChildren({ taskId: task_id }),
+        progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' }),
+      ]);
       const children: Promise<unknown>[] = [runChild<typeof GenerateWorldImageWorkflow>('GenerateWorldImageWorkflow', TaskTypes.worldImage, plan.worldImageTaskId)];
       if (plan.characterBatchTaskId) {
         children.push(runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.characterBatchTaskId));

@@ -1,18 +1,18 @@
 /** GenerateWorldImageWorkflow — header and icon: prompts, two images in parallel, UpdateWorldImage. */
-import { closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { worldIdOfTask } from '../domain/task-ids';
+import { beginWith, closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateWorldImageWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ header_media_id: string; icon_media_id: string }>> {
   return guarded('GenerateWorldImageWorkflow', async () => {
-    const { worldId } = await progress.beginTask(task_id);
+    const worldId = worldIdOfTask(task_id);
     try {
-      await llm.runLlmStep({ taskId: task_id, step: 'world_image_prompts' });
+      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_image_prompts' }));
       const [header, icon] = await Promise.all([
         images.renderImage({ taskId: task_id, kind: 'world_header' }),
         images.renderImage({ taskId: task_id, kind: 'world_icon' }),
       ]);
       await services.publishWorldImages({ taskId: task_id, headerMediaId: header.mediaId, iconMediaId: icon.mediaId });
-      await progress.advanceStage({ worldId, stage: 'world_image', status: 'completed' });
-      await closeTask(task_id, 'completed');
+      await Promise.all([progress.advanceStage({ worldId, stage: 'world_image', status: 'completed' }), closeTask(task_id, 'completed')]);
       return ok({ header_media_id: header.mediaId, icon_media_id: icon.mediaId });
     } catch (err) {
       const reason = describeFailure(err);

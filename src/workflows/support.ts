@@ -84,6 +84,15 @@ export function runChild<W extends (ref: TaskRef) => Promise<unknown>>(
   }) as Promise<Awaited<ReturnType<W>>>;
 }
 
+/**
+ * Marks the task started while its first step already runs: the bookkeeping write is off the
+ * critical path (each sequential activity costs a task-queue round trip).
+ */
+export async function beginWith<T>(taskId: string, firstStep: Promise<T>): Promise<T> {
+  const [, result] = await Promise.all([progress.beginTask(taskId), firstStep]);
+  return result;
+}
+
 /** Marks the task done (or failed) in MongoDB; failures of this bookkeeping must not mask the real outcome. */
 export async function closeTask(taskId: string, outcome: 'completed' | 'failed', error?: string): Promise<void> {
   await progress.finishTask({ taskId, outcome, ...(error !== undefined ? { error } : {}) });

@@ -81,6 +81,12 @@ describe('parseInitWorldInput', () => {
     const bad = parseInitWorldInput({ ...goPayload, world_id: '' });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.worldId).toBeNull();
+    const separator = parseInitWorldInput({ ...goPayload, world_id: 'a:b' });
+    expect(separator.ok).toBe(false);
+    if (!separator.ok) {
+      expect(separator.worldId).toBeNull();
+      expect(separator.problems[0]).toStartWith('world_id: expected an id');
+    }
     const numeric = parseInitWorldInput({ ...goPayload, world_id: 42 });
     if (!numeric.ok) expect(numeric.worldId).toBeNull();
     for (const raw of [null, undefined, 'text', 3, [goPayload]]) {
