@@ -20,13 +20,14 @@ try {
     characters_count: characters,
     posts_count: posts,
   });
-  const timer = setInterval(async () => {
+  const report = async () => {
     const s = await harness.db.collection('world_generation_status').findOne({ _id: worldId as never });
     if (s) {
       const stages = (s.stages as { name: string; status: string }[]).map((x) => `${x.name}=${x.status}`).join(' ');
       console.log(`${((Date.now() - started) / 1000).toFixed(1)}s users ${s.users_created}/${s.users_predicted} posts ${s.posts_created}/${s.posts_predicted} | ${stages}`);
     }
-  }, 1000);
+  };
+  const timer = setInterval(() => void report(), 1000);
   const status = await harness.waitForWorld(worldId, 15 * 60_000);
   clearInterval(timer);
   console.log(`\nworld ${worldId}: ${status.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
