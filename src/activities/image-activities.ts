@@ -16,6 +16,8 @@ import { ErrorTypes } from '../workflows/activity-options';
 import type { ImageActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
+import { resultOfStep } from '../repositories';
+import { reserveProviderCall } from './call-limits';
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
 
@@ -70,20 +72,14 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
         const task = await tasks.require(taskId);
         const worldId = task.world_id;
         const source = PROMPT_SOURCE[kind];
-        const prompt = ((task.result as Record<string, Record<string, unknown>> | null)?.[source.step]?.[source.field] ?? '') as string;
+        const prompt = String(resultOfStep<Record<string, unknown>>(task, source.step)[source.field] ?? '');
         if (!prompt.trim()) throw new PermanentStepError(`task ${taskId} has no ${source.step}.${source.field} prompt`, ErrorTypes.missingData);
         const size = cfg.sizes[kind];
         const format = cfg.outputFormat;
 
         let rendered = (await sideEffects.find(`${base}:render`)) as Rendered | null;
         if (!rendered) {
-          const reservation = await status.reserveApiCall(worldId, 'images', `${base}:a${attempt}`);
-          if (reservation === 'limit_reached') {
-            const doc = await status.get(worldId);
-            const reason = `image call limit of ${doc?.api_call_limits_images ?? '?'} reached`;
-            await status.recordError(worldId, reason);
-            throw new PermanentStepError(reason, ErrorTypes.callLimitReached);
-          }
+          await reserveProviderCall(status, worldId, 'images', `${base}:a${attempt}`);
           const started = performance.now();
           let error: unknown = null;
           try {

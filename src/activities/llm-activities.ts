@@ -9,12 +9,12 @@ import { Context } from '@temporalio/activity';
 import type * as v from 'valibot';
 import { generateStructured } from '../clients/structured-output';
 import type { LlmStep } from '../domain/steps';
-import { PermanentStepError, translateErrors } from '../errors';
+import { translateErrors } from '../errors';
 import { LLM_SCHEMAS } from '../schemas/llm';
-import { ErrorTypes } from '../workflows/activity-options';
 import type { LlmActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
+import { reserveProviderCall } from './call-limits';
 import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
@@ -61,19 +61,7 @@ function createStepRuntime(deps: ActivityDeps, worldId: string, taskId: string, 
         maxTokens: spec.maxTokens,
         signal: ctx.cancellationSignal,
         hooks: {
-          beforeRequest: async (index) => {
-            const key = `${base}:r${index}`;
-            const reservation = await deps.repos.status.reserveApiCall(worldId, 'llm', key);
-            if (reservation === 'limit_reached') {
-              const doc = await deps.repos.status.get(worldId);
-              const reason = `LLM call limit of ${doc?.api_call_limits_LLM ?? '?'} reached`;
-              await deps.repos.status.recordError(worldId, reason);
-              throw new PermanentStepError(reason, ErrorTypes.callLimitReached);
-            }
-            if (reservation === 'missing') {
-              throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
-            }
-          },
+          beforeRequest: (index) => reserveProviderCall(deps.repos.status, worldId, 'llm', `${base}:r${index}`),
           afterRequest: async (outcome) => {
             const key = `${base}:r${outcome.index}`;
             const usage = outcome.response?.usage;

@@ -69,15 +69,6 @@ async function loadWorld(deps: ActivityDeps, worldId: string): Promise<WorldDesc
   return stored.params as unknown as WorldDescription;
 }
 
-async function stepResultOf<T>(deps: ActivityDeps, taskId: string, step: LlmStep): Promise<T> {
-  const task = await deps.repos.tasks.require(taskId);
-  const value = (task.result as Record<string, unknown> | null)?.[step];
-  if (value === undefined || value === null) {
-    throw new PermanentStepError(`task ${taskId} has no ${step} result`, ErrorTypes.missingData);
-  }
-  return value as T;
-}
-
 const normalize = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 /**
@@ -178,7 +169,7 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
   async avatar_prompt({ deps, task, runtime }) {
     const p = params<AvatarParams>(task);
     const world = await loadWorld(deps, task.world_id);
-    const character = await stepResultOf<CharacterDetail>(deps, p.character_task_id, 'character_detail');
+    const character = await deps.repos.tasks.requireStepResult<CharacterDetail>(p.character_task_id, 'character_detail');
     const { value } = await runtime.request({ schema: LLM_SCHEMAS.avatar_prompt.schema, messages: messagesOf(buildAvatarPrompt({ world, character })) });
     return value;
   },
@@ -186,7 +177,7 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
   async post_batch({ deps, task, runtime }) {
     const p = params<PostBatchParams>(task);
     const world = await loadWorld(deps, task.world_id);
-    const character = await stepResultOf<CharacterDetail>(deps, p.character_task_id, 'character_detail');
+    const character = await deps.repos.tasks.requireStepResult<CharacterDetail>(p.character_task_id, 'character_detail');
     const { items, requests } = await collectDistinct<PostConcept>(
       p.batch_size,
       async (missing, accepted) => {
@@ -214,7 +205,7 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
   async post_detail({ deps, task, runtime }) {
     const p = params<PostParams>(task);
     const world = await loadWorld(deps, task.world_id);
-    const character = await stepResultOf<CharacterDetail>(deps, p.character_task_id, 'character_detail');
+    const character = await deps.repos.tasks.requireStepResult<CharacterDetail>(p.character_task_id, 'character_detail');
     const { value } = await runtime.request({
       schema: LLM_SCHEMAS.post_detail.schema,
       messages: messagesOf(buildPostDetailPrompt({ world, character, concept: p.concept })),
@@ -225,8 +216,8 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
   async post_image_prompt({ deps, task, runtime }) {
     const p = params<PostImageParams>(task);
     const world = await loadWorld(deps, task.world_id);
-    const character = await stepResultOf<CharacterDetail>(deps, p.character_task_id, 'character_detail');
-    const post = await stepResultOf<PostDetail>(deps, p.post_task_id, 'post_detail');
+    const character = await deps.repos.tasks.requireStepResult<CharacterDetail>(p.character_task_id, 'character_detail');
+    const post = await deps.repos.tasks.requireStepResult<PostDetail>(p.post_task_id, 'post_detail');
     const { value } = await runtime.request({
       schema: LLM_SCHEMAS.post_image_prompt.schema,
       messages: messagesOf(buildPostImagePrompt({ world, character, post })),

@@ -22,6 +22,7 @@ import { ErrorTypes } from '../workflows/activity-options';
 import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { extendSummary } from '../prompts';
+import { resultOfStep } from '../repositories';
 
 export function createProgressActivities(deps: ActivityDeps): ProgressActivities {
   const { status, tasks } = deps.repos;
@@ -35,15 +36,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
   async function loadTask<P>(taskId: string) {
     const task = await tasks.require(taskId);
-    return { task, params: task.parameters as unknown as P, result: (task.result ?? {}) as Record<string, unknown> };
-  }
-
-  function stepResult<T>(result: Record<string, unknown>, step: string, taskId: string): T {
-    const value = result[step];
-    if (value === undefined || value === null) {
-      throw new PermanentStepError(`task ${taskId} has no ${step} result yet`, ErrorTypes.missingData);
-    }
-    return value as T;
+    return { task, params: task.parameters as unknown as P };
   }
 
   return {
@@ -149,8 +142,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     planCharacterBatchChildren: ({ taskId }) =>
       translateErrors('planCharacterBatchChildren', async () => {
-        const { params, result } = await loadTask<CharacterBatchParams>(taskId);
-        const batch = stepResult<CharacterBatchResult>(result, 'character_batch', taskId);
+        const { task, params } = await loadTask<CharacterBatchParams>(taskId);
+        const batch = resultOfStep<CharacterBatchResult>(task, 'character_batch');
         const worldId = params.world_id;
         const characterTaskIds: string[] = [];
         for (const [i, concept] of batch.concepts.entries()) {
@@ -203,8 +196,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     planPostBatchChildren: ({ taskId }) =>
       translateErrors('planPostBatchChildren', async () => {
-        const { params, result } = await loadTask<PostBatchParams>(taskId);
-        const batch = stepResult<PostBatchResult>(result, 'post_batch', taskId);
+        const { task, params } = await loadTask<PostBatchParams>(taskId);
+        const batch = resultOfStep<PostBatchResult>(task, 'post_batch');
         const worldId = params.world_id;
         const postTaskIds: string[] = [];
         for (const [i, concept] of batch.concepts.entries()) {

@@ -19,13 +19,6 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
   const { tasks, sideEffects, worldParams } = deps.repos;
   const { character, post, world } = deps.services;
 
-  async function stepResult<T>(taskId: string, step: string): Promise<T> {
-    const task = await tasks.require(taskId);
-    const value = (task.result as Record<string, unknown> | null)?.[step];
-    if (value === undefined || value === null) throw new PermanentStepError(`task ${taskId} has no ${step} result`, ErrorTypes.missingData);
-    return value as T;
-  }
-
   /** Runs `create` once per key: the recorded result wins over a second call. */
   async function once<T extends Record<string, unknown>>(key: string, worldId: string, kind: string, create: () => Promise<T>): Promise<T> {
     const known = await sideEffects.find(key);
@@ -62,7 +55,7 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
     createCharacter: ({ taskId }) =>
       translateErrors('CreateCharacter', async () => {
         const task = await tasks.require(taskId);
-        const detail = await stepResult<CharacterDetail>(taskId, 'character_detail');
+        const detail = await tasks.requireStepResult<CharacterDetail>(taskId, 'character_detail');
         const key = `create-character:${taskId}`;
         const { characterId } = await once(key, task.world_id, 'character', async () => {
           const created = await character.createCharacter(
@@ -87,7 +80,7 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
       translateErrors('CreateAIPost', async () => {
         const task = await tasks.require(taskId);
         const p = task.parameters as unknown as PostImageParams;
-        const detail = await stepResult<PostDetail>(p.post_task_id, 'post_detail');
+        const detail = await tasks.requireStepResult<PostDetail>(p.post_task_id, 'post_detail');
         const key = `create-post:${p.post_task_id}`;
         const { postId } = await once(key, task.world_id, 'post', async () => {
           const created = await post.createAIPost(

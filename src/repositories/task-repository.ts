@@ -17,6 +17,16 @@ export interface CreateTaskInput {
 }
 
 /** Repository for `tasks`. */
+/**
+ * The stored result of one step of a task (`result.<step>`).
+ * @throws NotFoundError naming the task and step when the step has not stored a result yet.
+ */
+export function resultOfStep<T>(task: Task, step: string): T {
+  const value = (task.result as Record<string, unknown> | null)?.[step];
+  if (value === undefined || value === null) throw new NotFoundError(TaskCollection.name, `${task._id} result.${step}`, 'step result');
+  return value as T;
+}
+
 export function createTaskRepository(db: Db) {
   const col = collectionOf(db, TaskCollection);
 
@@ -77,6 +87,11 @@ export function createTaskRepository(db: Db) {
     /** Memoizes an intermediate step result without finishing the task. */
     saveResult(id: string, result: Record<string, unknown>): Promise<Task> {
       return setWhere(id, {}, { result });
+    },
+
+    /** {@link resultOfStep} of the task with this id. */
+    async requireStepResult<T>(id: string, step: string): Promise<T> {
+      return resultOfStep<T>(await require(id), step);
     },
 
     /**
