@@ -10,6 +10,8 @@ import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runC
 export interface CharacterBatchSummary {
   characters_created: number;
   characters_failed: number;
+  /** Later batches that failed as a whole (their characters were never conceived). */
+  batches_failed: number;
   posts_created: number;
   posts_failed: number;
 }
@@ -31,12 +33,12 @@ export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Prom
       : null;
 
     const own = settledValues(await Promise.allSettled(characters));
-    const summary: CharacterBatchSummary = { characters_created: 0, characters_failed: own.failures.length, posts_created: 0, posts_failed: 0 };
+    const summary: CharacterBatchSummary = { characters_created: 0, characters_failed: own.failures.length, batches_failed: 0, posts_created: 0, posts_failed: 0 };
     for (const result of own.values) add(summary, result.data);
     if (next) {
       const later = settledValues(await Promise.allSettled([next]));
       for (const result of later.values) addBatch(summary, result.data);
-      if (later.failures.length > 0) summary.characters_failed += 1; // at least; the exact count is in MongoDB
+      summary.batches_failed += later.failures.length;
     }
     await closeTask(task_id, 'completed');
     return ok(summary);
@@ -54,6 +56,7 @@ function addBatch(summary: CharacterBatchSummary, batch: CharacterBatchSummary |
   if (!batch) return;
   summary.characters_created += batch.characters_created;
   summary.characters_failed += batch.characters_failed;
+  summary.batches_failed += batch.batches_failed;
   summary.posts_created += batch.posts_created;
   summary.posts_failed += batch.posts_failed;
 }
