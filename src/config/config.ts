@@ -13,7 +13,6 @@ import { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep } from '../domain/
 import { WORKER_ROLES, type WorkerRole } from '../workflows/task-queues';
 
 export { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep, type WorkerRole };
-export const WORKER_ROLE_NAMES: readonly WorkerRole[] = WORKER_ROLES;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const IMAGE_OUTPUT_FORMATS = ['JPG', 'PNG', 'WEBP'] as const;
 
@@ -144,13 +143,13 @@ const roles = () =>
       v.transform((s) => [...new Set(s.split(',').map((r) => r.trim().toLowerCase()).filter((r) => r !== ''))]),
       v.check((list) => list.length > 0, 'is an empty list'),
       v.check(
-        (list) => list.every((r) => (WORKER_ROLE_NAMES as readonly string[]).includes(r)),
+        (list) => list.every((r) => (WORKER_ROLES as readonly string[]).includes(r)),
         (i) =>
-          `contains unknown role(s) ${show(i.input.filter((r) => !(WORKER_ROLE_NAMES as readonly string[]).includes(r)))}`,
+          `contains unknown role(s) ${show(i.input.filter((r) => !(WORKER_ROLES as readonly string[]).includes(r)))}`,
       ),
       v.transform((list) => list as WorkerRole[]),
     ),
-    WORKER_ROLE_NAMES.join(','),
+    WORKER_ROLES.join(','),
   );
 
 const mongoUri = () =>
@@ -192,7 +191,7 @@ const EXPECTED: Record<string, string> = {
   MEDIA_SERVICE_URL: 'an http(s) URL',
   WORLD_SERVICE_URL: 'an http(s) URL',
   GRPC_DEADLINE_MS: 'an integer 100..600000 (milliseconds)',
-  WORKER_ROLES: `a comma-separated subset of ${WORKER_ROLE_NAMES.join(',')}`,
+  WORKER_ROLES: `a comma-separated subset of ${WORKER_ROLES.join(',')}`,
   MAX_WORKFLOW_TASKS_PER_WORKER: 'an integer 1..10000',
   MAX_ACTIVITIES_PER_WORKER: 'an integer 1..10000',
   MAX_CONCURRENT_LLM_REQUESTS: 'an integer 1..10000',

@@ -2,7 +2,7 @@
  * What each task document stores as `parameters` (its full input) and, per LLM step, as `result`.
  * The task storage pattern: this lives in MongoDB; only `{ task_id }` crosses Temporal.
  */
-import type { CharacterConcept, CharacterDetail, PostConcept } from '../schemas/llm';
+import type { CharacterConcept, PostConcept } from '../schemas/llm';
 
 export interface WorldDescriptionParams {
   world_id: string;
@@ -84,4 +84,3 @@ export interface PostBatchResult {
   requests: number;
 }
 
-export type CharacterDetailResult = CharacterDetail;

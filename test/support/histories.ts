@@ -5,7 +5,7 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { Db } from 'mongodb';
-import { workflowIdFor, type TaskType } from '../../src/domain/task-ids';
+import { rootWorkflowId, workflowIdFor, type TaskType } from '../../src/domain/task-ids';
 
 export interface PayloadReport {
   workflows: number;
@@ -38,7 +38,7 @@ function* payloadsIn(node: unknown, seen = new Set<unknown>()): Generator<Uint8A
 
 export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[]> {
   const tasks = await db.collection('tasks').find({ world_id: worldId }).project({ _id: 1, type: 1 }).toArray();
-  return [`init-world-${worldId}`, ...tasks.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
+  return [rootWorkflowId(worldId), ...tasks.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
 }
 
 export interface WorkflowHistory {

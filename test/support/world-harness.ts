@@ -13,6 +13,7 @@ import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/ru
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
 import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build';
 import { freePort } from '../../dev/stack/readiness';
+import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { getStack } from './stack';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -133,7 +134,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
         workflowTaskTimeout: '5 minutes',
       }),
     async waitForWorld(worldId, timeoutMs = 120_000) {
-      const handle = client.workflow.getHandle(`generate-world-description-${worldId}:world-description`);
+      const handle = client.workflow.getHandle(workflowIdFor(TaskTypes.worldDescription, taskIds.worldDescription(worldId)));
       const deadline = Date.now() + timeoutMs;
       // The orchestrator may not exist yet right after the root returns; poll until it does.
       for (;;) {
