@@ -8,7 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { ErrorTypes } from './workflows/activity-options';
+import { ErrorTypes } from './domain/error-types';
 
 /** A failure no retry can fix: bad data we own, or a limit the world has reached. */
 export class PermanentStepError extends Error {

@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { InvalidModelOutputError, ProviderHttpError, ProviderTimeoutError } from '../src/clients/provider-errors';
 import { PermanentStepError, toApplicationFailure } from '../src/errors';
 import { NotFoundError } from '../src/repositories';
-import { ErrorTypes } from '../src/workflows/activity-options';
+import { ErrorTypes } from '../src/domain/error-types';
 
 const http = (status: number, retryAfterMs?: number) => new ProviderHttpError({ provider: 'llm', status, bodySnippet: 'x', retryAfterMs });
 

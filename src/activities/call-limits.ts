@@ -1,6 +1,6 @@
 import { PermanentStepError } from '../errors';
 import type { Repositories } from '../repositories';
-import { ErrorTypes } from '../workflows/activity-options';
+import { ErrorTypes } from '../domain/error-types';
 
 const LIMIT_FIELD = { llm: 'api_call_limits_LLM', images: 'api_call_limits_images' } as const;
 const LABEL = { llm: 'LLM', images: 'image' } as const;

@@ -1,6 +1,6 @@
 /**
  * The activity contracts workflows call. Workflows import these *types* only (the implementations
- * do I/O); each group is registered on its own task queue (see workflows/task-queues.ts).
+ * do I/O); each group is registered on its own task queue (see domain/task-queues.ts).
  * Every argument and result is small — ids, counts, short reasons — because payloads crossing
  * Temporal are kept under 4 KB; the content itself lives in MongoDB.
  */

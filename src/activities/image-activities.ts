@@ -12,7 +12,7 @@ import { downloadImage } from '../clients/image-download';
 import type { ImageKind } from '../domain/steps';
 import { PermanentStepError, translateErrors } from '../errors';
 import { MediaType } from '../gen/media/media_pb';
-import { ErrorTypes } from '../workflows/activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { ImageActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';

@@ -2,7 +2,7 @@
  * Activities grouped by the task queue that runs them. The composition root registers each group
  * only on its own queue, so a worker role polls exactly the work it was scaled for.
  */
-import type { WorkerRole } from '../workflows/task-queues';
+import type { WorkerRole } from '../domain/task-queues';
 import type { ActivityDeps } from './deps';
 import { createImageActivities } from './image-activities';
 import { createLlmActivities } from './llm-activities';

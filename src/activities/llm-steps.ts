@@ -31,7 +31,7 @@ import {
   summarizePosts,
 } from '../prompts';
 import { LLM_SCHEMAS, type CharacterConcept, type CharacterDetail, type PostConcept, type PostDetail, type WorldDescription } from '../schemas/llm';
-import { ErrorTypes } from '../workflows/activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { ActivityDeps } from './deps';
 
 type Messages = { role: 'system' | 'user' | 'assistant'; content: string }[];

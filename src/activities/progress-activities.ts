@@ -18,7 +18,7 @@ import type {
   WorldImageParams,
 } from '../domain/task-params';
 import { translateErrors, PermanentStepError } from '../errors';
-import { ErrorTypes } from '../workflows/activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { extendSummary } from '../prompts';

@@ -11,7 +11,7 @@ import { idempotencyHeaders } from '../clients/service-clients';
 import type { AvatarParams, PostImageParams, WorldDescriptionParams } from '../domain/task-params';
 import { PermanentStepError, translateErrors } from '../errors';
 import type { CharacterDetail, PostDetail, WorldDescription } from '../schemas/llm';
-import { ErrorTypes } from '../workflows/activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { ServiceActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 

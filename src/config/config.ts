@@ -10,7 +10,7 @@
 import * as v from 'valibot';
 
 import { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep } from '../domain/steps';
-import { WORKER_ROLES, type WorkerRole } from '../workflows/task-queues';
+import { WORKER_ROLES, type WorkerRole } from '../domain/task-queues';
 
 export { IMAGE_KINDS, LLM_STEPS, type ImageKind, type LlmStep, type WorkerRole };
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

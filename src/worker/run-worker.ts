@@ -11,7 +11,7 @@ import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
 import type { Logger } from '../logger';
 import { connectMongo, createRepositories, ensureAllIndexes } from '../repositories';
-import { TaskQueues } from '../workflows/task-queues';
+import { TaskQueues } from '../domain/task-queues';
 import { startHealthServer } from './health-server';
 import { roleOptions } from './worker-options';
 

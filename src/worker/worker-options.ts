@@ -4,7 +4,7 @@
  */
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config/config';
-import type { WorkerRole } from '../workflows/task-queues';
+import type { WorkerRole } from '../domain/task-queues';
 
 export function roleOptions(role: WorkerRole, config: Config): Partial<WorkerOptions> {
   const w = config.worker;

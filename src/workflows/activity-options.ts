@@ -4,19 +4,8 @@
  * Workflow-safe: no I/O, imported by workflow code.
  */
 import type { ActivityOptions } from '@temporalio/workflow';
-import { TaskQueues } from './task-queues';
-
-/** Failure types that no retry can fix. Activities throw them via `toApplicationFailure`. */
-export const ErrorTypes = {
-  invalidInput: 'InvalidInput',
-  invalidModelOutput: 'InvalidModelOutput',
-  insufficientModelOutput: 'InsufficientModelOutput',
-  callLimitReached: 'CallLimitReached',
-  upstreamRejected: 'UpstreamRejected',
-  missingData: 'MissingData',
-  workflowBug: 'WorkflowBug',
-  stepFailed: 'StepFailed',
-} as const;
+import { ErrorTypes } from '../domain/error-types';
+import { TaskQueues } from '../domain/task-queues';
 
 const NON_RETRYABLE = Object.values(ErrorTypes);
 

@@ -7,7 +7,7 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
-import { ErrorTypes } from './activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { GenerateCharacterBatchWorkflow } from './generate-character-batch';
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
 import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';

@@ -10,10 +10,10 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ApplicationFailure, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { TaskTypes, workflowIdFor } from '../domain/task-ids';
 import { parseInitWorldInput } from '../schemas/world-input';
-import { ErrorTypes } from './activity-options';
+import { ErrorTypes } from '../domain/error-types';
 import type { GenerateWorldDescriptionWorkflow } from './generate-world-description';
 import { guarded, ok, progress, type WorkflowResult } from './support';
-import { TaskQueues } from './task-queues';
+import { TaskQueues } from '../domain/task-queues';
 
 export interface InitWorldResult {
   message: string;

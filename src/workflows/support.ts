@@ -10,8 +10,9 @@ import {
 } from '@temporalio/workflow';
 import type { ImageActivities, LlmActivities, ProgressActivities, ServiceActivities } from '../activities/contracts';
 import { workflowIdFor, type TaskType } from '../domain/task-ids';
-import { ErrorTypes, imageActivityOptions, llmActivityOptions, progressActivityOptions, serviceActivityOptions } from './activity-options';
-import { TaskQueues } from './task-queues';
+import { ErrorTypes } from '../domain/error-types';
+import { imageActivityOptions, llmActivityOptions, progressActivityOptions, serviceActivityOptions } from './activity-options';
+import { TaskQueues } from '../domain/task-queues';
 
 export const progress = proxyActivities<ProgressActivities>(progressActivityOptions);
 export const llm = proxyActivities<LlmActivities>(llmActivityOptions);

@@ -5,6 +5,7 @@
  *
  * Scenarios run one after another against one worker: the stand-ins' fault queues are global.
  */
+import { slowTest } from '../support/tiers';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { WorkflowFailedError } from '@temporalio/client';
 import { MediaType } from '../../src/gen/media/media_pb';
@@ -279,7 +280,7 @@ describe('service faults and limits', () => {
 });
 
 describe('a world of the platform default size', () => {
-  test(
+  slowTest(
     '25 characters and 150 posts complete with exact counts',
     async () => {
       const input = world({ characters_count: 25, posts_count: 150 });

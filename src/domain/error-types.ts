@@ -1,0 +1,16 @@
+/**
+ * The failure taxonomy shared by activities (which throw these types) and workflows (which read
+ * them). Pure data: it lives in the domain so that errors, activities and config never import
+ * upward from the workflow layer.
+ */
+/** Failure types that no retry can fix. Activities throw them via `toApplicationFailure`. */
+export const ErrorTypes = {
+  invalidInput: 'InvalidInput',
+  invalidModelOutput: 'InvalidModelOutput',
+  insufficientModelOutput: 'InsufficientModelOutput',
+  callLimitReached: 'CallLimitReached',
+  upstreamRejected: 'UpstreamRejected',
+  missingData: 'MissingData',
+  workflowBug: 'WorkflowBug',
+  stepFailed: 'StepFailed',
+} as const;
