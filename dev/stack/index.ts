@@ -2,10 +2,16 @@
  * Local stack for development and integration tests: a Temporal dev server and a MongoDB-compatible server on
  * free loopback ports, built from Go modules on first use and reused afterwards.
  *
+ * Both servers keep their state on disk in the stack's state directory (Temporal: `<dir>/temporal.db` through
+ * `start-dev --db-filename`; FerretDB: `<dir>/ferretdb`; mongod: `<dir>/mongod`), so either can be restarted
+ * mid-world with {@link Stack.restartMongo} / {@link Stack.restartTemporal} — same port, same data — which is what
+ * the restart tests and drills do to prove the worker reconnects and the worlds survive.
+ *
  * @example
  * const stack = await startStack();
  * try {
  *   // use stack.temporalAddress and stack.mongoUri
+ *   await stack.restartMongo(); // the worker must ride through this
  * } finally {
  *   await stack.stop();
  * }
@@ -26,18 +32,38 @@ export type Stack = {
   mongoUri: string;
   mongoKind: 'external' | 'mongod' | 'ferretdb';
   temporalKind: 'external' | 'dev-server';
-  /** Pids of the processes this stack started (empty for external servers). */
-  pids: number[];
+  /** Pids of the processes this stack started (empty for external servers); current after a restart. */
+  readonly pids: number[];
+  /** The directory holding both servers' data (a temp directory unless `stateDir` was given). */
+  stateDir: string;
+  /**
+   * Stops the MongoDB-compatible server (SIGTERM, SIGKILL after the stop grace), waits `downtimeMs` (default 0),
+   * starts it again on the same port with the same data directory, and resolves once it answers `ping`. Clients
+   * see connection errors while it is down and the same URI works afterwards. Rejects for an external server
+   * (MONGODB_URI), which this stack does not own.
+   */
+  restartMongo(opts?: RestartOptions): Promise<void>;
+  /**
+   * The same for the Temporal dev server: same port, same `--db-filename` (workflows, histories and task queues
+   * survive), resolves once the frontend serves `DescribeNamespace` again. Rejects for an external server
+   * (TEMPORAL_ADDRESS).
+   */
+  restartTemporal(opts?: RestartOptions): Promise<void>;
   /** Stops the started processes (SIGTERM, then SIGKILL after a grace), waits for them, removes temp state. */
   stop(): Promise<void>;
+};
+
+export type RestartOptions = {
+  /** How long the server stays down between stop and start. Default 0. */
+  downtimeMs?: number;
 };
 
 export type StackOptions = {
   /** Progress lines. Default: stderr with a `[stack]` prefix. */
   log?: (line: string) => void;
   /**
-   * Directory for server data. Given: data persists there (Temporal uses `<dir>/temporal.db`) and is kept by
-   * `stop()`. Default: a fresh temp directory, removed by `stop()`; Temporal keeps its state in memory.
+   * Directory for server data (Temporal uses `<dir>/temporal.db`). Given: it is kept by `stop()`, so a later stack
+   * on the same directory sees the same worlds. Default: a fresh temp directory, removed by `stop()`.
    */
   stateDir?: string;
   /** Where MONGODB_URI and TEMPORAL_ADDRESS are read from. Default: `process.env`. */
@@ -52,7 +78,16 @@ export type StackOptions = {
 
 const defaultLog: Log = (line) => process.stderr.write(`[stack] ${line}\n`);
 
-type Started = { address: string; proc?: ManagedProcess };
+/** How to (re)start one local server: everything but the port is fixed when the stack starts. */
+type ServerSpec = {
+  name: string;
+  command: string;
+  argsFor: (port: number) => string[];
+  addressFor: (port: number) => string;
+  probe: (address: string) => Promise<void>;
+};
+
+type Started = { address: string; proc?: ManagedProcess; port?: number; spec?: ServerSpec };
 
 const tempDirs = new Set<string>();
 
@@ -79,9 +114,12 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
   const procs: ManagedProcess[] = [];
   let stopped = false;
+  // A restart in progress: stop() waits for it so it never leaves a freshly restarted server running.
+  let restarting: Promise<void> = Promise.resolve();
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
+    await restarting.catch(() => {});
     await Promise.all(procs.map((p) => p.stop(stopGraceMs)));
     if (ownsStateDir) {
       rmSync(stateDir, { recursive: true, force: true });
@@ -93,7 +131,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const [temporal, mongo] = await Promise.allSettled([
     temporalEnv !== undefined
       ? useExternal('Temporal', 'TEMPORAL_ADDRESS', temporalEnv, () => pingTemporal(temporalEnv), externalTimeoutMs, log)
-      : startTemporal(stateDir, ownsStateDir, readyTimeoutMs, log, procs),
+      : startTemporal(stateDir, readyTimeoutMs, log, procs),
     mongoEnv !== undefined
       ? useExternal('MongoDB', 'MONGODB_URI', mongoEnv, () => pingMongo(mongoEnv), externalTimeoutMs, log)
       : startMongo(stateDir, readyTimeoutMs, log, procs),
@@ -105,12 +143,38 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   }
   log(`ready in ${((performance.now() - started) / 1000).toFixed(1)} s: temporal ${temporal.value.address}, mongo ${mongo.value.address}`);
 
+  const servers = { mongo: mongo.value, temporal: temporal.value };
+  const restart = (which: 'mongo' | 'temporal', variable: string, opts: RestartOptions = {}): Promise<void> => {
+    const server = servers[which];
+    if (stopped) return Promise.reject(new Error(`restart${which === 'mongo' ? 'Mongo' : 'Temporal'}: the stack is stopped`));
+    if (!server.proc || !server.spec || server.port === undefined) {
+      return Promise.reject(new Error(`cannot restart ${which === 'mongo' ? 'MongoDB' : 'Temporal'}: it is an external server (${variable}), not started by this stack`));
+    }
+    const { proc: old, spec, port } = server;
+    const run = async () => {
+      log(`restarting ${spec.name} on 127.0.0.1:${port}`);
+      await old.stop(stopGraceMs);
+      procs.splice(procs.indexOf(old), 1);
+      if (opts.downtimeMs) await new Promise((r) => setTimeout(r, opts.downtimeMs));
+      server.proc = await restartServer(spec, port, readyTimeoutMs, log, procs);
+    };
+    // One restart at a time, so a drill that restarts both servers never races two spawns on one port.
+    const next = restarting.catch(() => {}).then(run);
+    restarting = next;
+    return next;
+  };
+
   return {
     temporalAddress: temporal.value.address,
     mongoUri: mongo.value.address,
     temporalKind: temporalEnv !== undefined ? 'external' : 'dev-server',
     mongoKind: mongo.value.proc ? (mongo.value.proc.name === 'mongod' ? 'mongod' : 'ferretdb') : 'external',
-    pids: procs.map((p) => p.pid),
+    get pids() {
+      return procs.map((p) => p.pid);
+    },
+    stateDir,
+    restartMongo: (opts) => restart('mongo', 'MONGODB_URI', opts),
+    restartTemporal: (opts) => restart('temporal', 'TEMPORAL_ADDRESS', opts),
     stop,
   };
 }
@@ -146,69 +210,94 @@ async function useExternal(what: string, variable: string, address: string, prob
 }
 
 /**
- * Spawns a server on a freshly probed port and waits until `probe` succeeds. The probed port can be taken by
- * someone else before the server binds it, so a start that dies with "address already in use" is retried.
+ * Spawns a server on a freshly probed port and waits until it answers. The probed port can be taken by someone
+ * else before the server binds it, so a start that dies with "address already in use" is retried.
  */
-async function startServer(
-  name: string,
-  command: string,
-  argsFor: (port: number) => string[],
-  addressFor: (port: number) => string,
-  probe: (address: string) => Promise<void>,
-  timeoutMs: number,
-  log: Log,
-  procs: ManagedProcess[],
-): Promise<Started> {
+async function startServer(spec: ServerSpec, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const address = addressFor(port);
-    const t0 = performance.now();
-    log(`starting ${name} on 127.0.0.1:${port}`);
-    const proc = await ManagedProcess.spawn(name, command, argsFor(port));
-    procs.push(proc);
     try {
-      await waitUntil(`${name} on port ${port}`, () => probe(address), {
-        timeoutMs,
-        abort: () => (proc.hasExited ? `died during start-up: ${proc.describeExit()}` : undefined),
-      });
-      log(`${name} ready on 127.0.0.1:${port} (pid ${proc.pid}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-      return { address, proc };
+      const proc = await spawnAndWait(spec, port, timeoutMs, log, procs);
+      return { address: spec.addressFor(port), proc, port, spec };
     } catch (err) {
-      const diedEarly = proc.hasExited;
-      await proc.stop(1_000);
-      procs.splice(procs.indexOf(proc), 1);
-      if (attempt < 3 && /address already in use/i.test(proc.output())) {
-        log(`${name}: port ${port} was taken meanwhile, retrying on another port`);
+      if (attempt < 3 && err instanceof PortTakenError) {
+        log(`${spec.name}: port ${port} was taken meanwhile, retrying on another port`);
         continue;
       }
-      // A server that died already carries its output in the message; one that hung gets its output appended.
-      throw diedEarly ? err : new Error(`${errorMessage(err)}\n${proc.describeExit()}`);
+      throw err;
     }
   }
 }
 
-async function startTemporal(stateDir: string, ephemeral: boolean, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {
+/**
+ * Starts a server again on the port it had. Clients keep their address, so the port must be the same; if someone
+ * else holds it for a moment (another process probing for a free port), keep trying until the start deadline.
+ */
+async function restartServer(spec: ServerSpec, port: number, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<ManagedProcess> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await spawnAndWait(spec, port, timeoutMs, log, procs);
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || performance.now() > deadline) throw err;
+      log(`${spec.name}: port ${port} is still taken, retrying`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function spawnAndWait(spec: ServerSpec, port: number, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<ManagedProcess> {
+  const address = spec.addressFor(port);
+  const t0 = performance.now();
+  log(`starting ${spec.name} on 127.0.0.1:${port}`);
+  const proc = await ManagedProcess.spawn(spec.name, spec.command, spec.argsFor(port));
+  procs.push(proc);
+  try {
+    await waitUntil(`${spec.name} on port ${port}`, () => spec.probe(address), {
+      timeoutMs,
+      abort: () => (proc.hasExited ? `died during start-up: ${proc.describeExit()}` : undefined),
+    });
+    log(`${spec.name} ready on 127.0.0.1:${port} (pid ${proc.pid}, ${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+    return proc;
+  } catch (err) {
+    const diedEarly = proc.hasExited;
+    await proc.stop(1_000);
+    procs.splice(procs.indexOf(proc), 1);
+    if (/address already in use/i.test(proc.output())) throw new PortTakenError(`${spec.name}: port ${port} is in use`);
+    // A server that died already carries its output in the message; one that hung gets its output appended.
+    throw diedEarly ? err : new Error(`${errorMessage(err)}\n${proc.describeExit()}`);
+  }
+}
+
+async function startTemporal(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {
   const tool = await ensureTemporal(log);
   const uiPort = await freePort();
+  // State on disk, always: a dev server that keeps it in memory loses every world when it restarts.
+  const dbFile = join(stateDir, 'temporal.db');
   return startServer(
-    'temporal dev server',
-    tool.path,
-    (port) => [
-      'server',
-      'start-dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--ui-port',
-      String(uiPort),
-      '--headless',
-      '--log-level',
-      'warn',
-      ...(ephemeral ? [] : ['--db-filename', join(stateDir, 'temporal.db')]),
-    ],
-    (port) => `127.0.0.1:${port}`,
-    (address) => pingTemporal(address),
+    {
+      name: 'temporal dev server',
+      command: tool.path,
+      argsFor: (port) => [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--ui-port',
+        String(uiPort),
+        '--headless',
+        '--log-level',
+        'warn',
+        '--db-filename',
+        dbFile,
+      ],
+      addressFor: (port) => `127.0.0.1:${port}`,
+      probe: (address) => pingTemporal(address),
+    },
     timeoutMs,
     log,
     procs,
@@ -221,11 +310,13 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
     const dbPath = join(stateDir, 'mongod');
     mkdirSync(dbPath, { recursive: true });
     return startServer(
-      'mongod',
-      mongod,
-      (port) => ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--nounixsocket', '--quiet'],
-      (port) => `mongodb://127.0.0.1:${port}/`,
-      (uri) => pingMongo(uri),
+      {
+        name: 'mongod',
+        command: mongod,
+        argsFor: (port) => ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--nounixsocket', '--quiet'],
+        addressFor: (port) => `mongodb://127.0.0.1:${port}/`,
+        probe: (uri) => pingMongo(uri),
+      },
       timeoutMs,
       log,
       procs,
@@ -235,19 +326,21 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
   const dataDir = join(stateDir, 'ferretdb');
   mkdirSync(dataDir, { recursive: true });
   return startServer(
-    'ferretdb',
-    tool.path,
-    (port) => [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
-      `--listen-addr=127.0.0.1:${port}`,
-      '--telemetry=disable',
-      '--debug-addr=-',
-      `--state-dir=${dataDir}`,
-      '--log-level=warn',
-    ],
-    (port) => `mongodb://127.0.0.1:${port}/`,
-    (uri) => pingMongo(uri),
+    {
+      name: 'ferretdb',
+      command: tool.path,
+      argsFor: (port) => [
+        '--handler=sqlite',
+        `--sqlite-url=file:${dataDir}/`,
+        `--listen-addr=127.0.0.1:${port}`,
+        '--telemetry=disable',
+        '--debug-addr=-',
+        `--state-dir=${dataDir}`,
+        '--log-level=warn',
+      ],
+      addressFor: (port) => `mongodb://127.0.0.1:${port}/`,
+      probe: (uri) => pingMongo(uri),
+    },
     timeoutMs,
     log,
     procs,

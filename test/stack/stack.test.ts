@@ -70,6 +70,69 @@ describe('startStack', () => {
     STACK_TIMEOUT_MS,
   );
 
+  test(
+    'restartMongo and restartTemporal bring each server back on the same port with the same data',
+    async () => {
+      const stack = await startStack({ ignoreEnv: true, log: quiet });
+      try {
+        const mongoPidBefore = stack.pids;
+        const mongo = new MongoClient(stack.mongoUri, { serverSelectionTimeoutMS: 30_000 });
+        const connection = await Connection.connect({ address: stack.temporalAddress });
+        try {
+          const coll = mongo.db('stack_restart').collection<{ _id: string; n: number }>('things');
+          await coll.insertOne({ _id: 'kept', n: 7 });
+          // A workflow that is still open when the server goes down: it must be there afterwards (state on disk).
+          const workflowId = `restart-${crypto.randomUUID()}`;
+          await connection.workflowService.startWorkflowExecution({
+            namespace: 'default',
+            workflowId,
+            workflowType: { name: 'NoSuchWorkflow' },
+            taskQueue: { name: `restart-${crypto.randomUUID()}` },
+            requestId: crypto.randomUUID(),
+          });
+
+          await stack.restartMongo({ downtimeMs: 500 });
+          expect(await coll.findOne({ _id: 'kept' })).toEqual({ _id: 'kept', n: 7 });
+
+          await stack.restartTemporal();
+          const described = await connection.workflowService.describeWorkflowExecution({
+            namespace: 'default',
+            execution: { workflowId },
+          });
+          expect(described.workflowExecutionInfo?.execution?.workflowId).toBe(workflowId);
+          expect(described.workflowExecutionInfo?.status).toBe(1); // RUNNING
+
+          expect(stack.pids).toHaveLength(2);
+          for (const pid of mongoPidBefore) expect(isAlive(pid)).toBe(false);
+          for (const pid of stack.pids) expect(isAlive(pid)).toBe(true);
+        } finally {
+          await connection.close();
+          await mongo.close();
+        }
+      } finally {
+        await stack.stop();
+      }
+      for (const pid of stack.pids) expect(isAlive(pid)).toBe(false);
+      await expect(stack.restartMongo()).rejects.toThrow(/stack is stopped/);
+    },
+    STACK_TIMEOUT_MS,
+  );
+
+  test('restart of an external server is refused with the variable that names it', async () => {
+    const real = await startStack({ ignoreEnv: true, log: quiet });
+    try {
+      const external = await startStack({ env: { TEMPORAL_ADDRESS: real.temporalAddress, MONGODB_URI: real.mongoUri }, log: quiet });
+      try {
+        await expect(external.restartMongo()).rejects.toThrow(/external server \(MONGODB_URI\)/);
+        await expect(external.restartTemporal()).rejects.toThrow(/external server \(TEMPORAL_ADDRESS\)/);
+      } finally {
+        await external.stop();
+      }
+    } finally {
+      await real.stop();
+    }
+  }, STACK_TIMEOUT_MS);
+
   test('rejects a TEMPORAL_ADDRESS with a scheme, before starting anything', async () => {
     await expect(startStack({ env: { TEMPORAL_ADDRESS: 'http://localhost:7233' }, log: quiet })).rejects.toThrow(
       /TEMPORAL_ADDRESS must be host:port/,
