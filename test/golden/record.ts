@@ -71,6 +71,8 @@ try {
   await h.stop();
   await stopSharedStack();
 }
+// The native Temporal connection can keep the event loop alive after close.
+process.exit(0);
 
 async function save(scenario: string, histories: Awaited<ReturnType<typeof fetchHistories>>) {
   const dir = join(OUT, scenario);
