@@ -76,11 +76,13 @@ export function createTaskRepository(db: Db) {
     },
 
     /**
-     * Marks an attempt as started (status in_progress, attempt_count + 1) from pending, in_progress (a retry) or
-     * failed. A completed task is returned unchanged, so callers can see it is done and skip the work.
+     * Marks an attempt as started (status in_progress, attempt_count + 1) from pending or in_progress (a retry).
+     * A finished task — completed or failed — is returned unchanged: a task ends once. This matters because
+     * workflows begin a task *beside* its first step (off the critical path), so a step that fails fast can record
+     * `failed` before the begin lands; the late begin must not turn the failed record back to in_progress.
      */
     start(id: string): Promise<Task> {
-      const from: TaskStatus[] = ['pending', 'in_progress', 'failed'];
+      const from: TaskStatus[] = ['pending', 'in_progress'];
       return setWhere(id, { status: { $in: from } }, { status: 'in_progress', error: null }, true);
     },
 

@@ -37,16 +37,14 @@ describe('tasks', () => {
     expect(concurrent.filter((r) => r.created)).toHaveLength(1);
   }, T);
 
-  test('lifecycle: start, saveResult, fail, start again, complete', async () => {
+  test('lifecycle: start, retry, saveResult, complete; a finished task is never restarted', async () => {
     const tasks = createTaskRepository(t.db);
     const worldId = newWorldId();
     const id = `${worldId}:desc`;
     await tasks.createIfAbsent({ id, type: 'world_description', worldId });
     expect((await tasks.start(id)).attempt_count).toBe(1);
     expect((await tasks.saveResult(id, { step: 'prompt' })).result).toEqual({ step: 'prompt' });
-    let task = await tasks.fail(id, 'timeout');
-    expect(task).toMatchObject({ status: 'failed', error: 'timeout' });
-    task = await tasks.start(id);
+    let task = await tasks.start(id);
     expect(task).toMatchObject({ status: 'in_progress', attempt_count: 2, error: null });
     task = await tasks.complete(id, { name: 'Aeria' });
     expect(task).toMatchObject({ status: 'completed', result: { name: 'Aeria' } });
@@ -55,6 +53,16 @@ describe('tasks', () => {
     await tasks.createIfAbsent({ id: `${worldId}:char:0`, type: 'character', worldId, parentId: id });
     expect((await tasks.listByWorld(worldId)).map((x) => x._id).sort()).toEqual([`${worldId}:char:0`, id].sort());
     expect((await tasks.listByWorld(worldId, 'character')).map((x) => x._id)).toEqual([`${worldId}:char:0`]);
+  }, T);
+
+  test('a begin that lands after the task failed leaves it failed (begin runs beside the first step)', async () => {
+    const tasks = createTaskRepository(t.db);
+    const worldId = newWorldId();
+    const id = `${worldId}:post:0`;
+    await tasks.createIfAbsent({ id, type: 'post', worldId });
+    await tasks.fail(id, 'LLM call limit of 6 reached');
+    const late = await tasks.start(id);
+    expect(late).toMatchObject({ status: 'failed', error: 'LLM call limit of 6 reached', attempt_count: 0 });
   }, T);
 
   test('require names the missing task; invalid writes name the field', async () => {
