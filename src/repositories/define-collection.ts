@@ -36,12 +36,8 @@ export function collectionOf<C extends CollectionDef>(db: Db, def: C): Collectio
   return db.collection<DocOf<C>>(def.name);
 }
 
-/** Creates every declared index (idempotent; call at start-up). */
-export async function ensureIndexes(db: Db, defs: readonly CollectionDef[]): Promise<void> {
-  for (const def of defs) {
-    if (def.indexes.length > 0) await db.collection(def.name).createIndexes([...def.indexes]);
-  }
-}
+/** Creates every declared index that is missing (idempotent, safe from concurrent processes; see ensure-indexes.ts). */
+export { ensureIndexes, IndexConflictError, type EnsureIndexesOptions } from './ensure-indexes';
 
 function toValidationError(collection: string, issues: readonly v.BaseIssue<unknown>[]): RepositoryValidationError {
   return new RepositoryValidationError(
