@@ -1,12 +1,14 @@
 /**
  * The `ai-worker-images` queue: generate → download → presign → PUT → confirm, in one activity so
- * image bytes never pass through Temporal. Each sub-step that costs money or creates something
- * (the generation, the media object) is remembered in `side_effects` under a key derived from the
- * task and image kind, so a retry resumes after the last finished sub-step instead of paying for a
- * second image or leaving an orphan media row (spec 15.10).
+ * image bytes never pass through Temporal. The render is a paid request (`paidRequest`): its fresh
+ * Runware task UUID is recorded before it is sent, the render is stored before its cost is counted,
+ * and a retry first replays a stored render or asks Runware (`getResponse`) for one whose reply was
+ * lost, before paying again. The media object is remembered in `side_effects` under a key derived
+ * from the task and image kind, so a retry resumes after the last finished sub-step instead of
+ * leaving an orphan media row (spec 15.10).
  */
 import { Context } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { contentTypeFor, extensionFor } from '../clients/runware-client';
 import { downloadImage } from '../clients/image-download';
 import type { ImageKind } from '../domain/steps';
@@ -16,8 +18,10 @@ import { ErrorTypes } from '../domain/error-types';
 import type { ImageActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
-import { resultOfStep } from '../repositories';
-import { reserveProviderCall } from './call-limits';
+import { resultOfStep, type PositionState, type ProviderCallRef } from '../repositories';
+import type { GenerateImageRequest, GeneratedImage } from '../clients/runware-client';
+import { ProviderResponseError } from '../clients/provider-errors';
+import { paidRequest } from './paid-request';
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
 
@@ -47,7 +51,7 @@ interface Presigned {
   expiresAt: number;
 }
 
-/** A stable UUID (v4 layout) from a string, so the provider sees the same task id on every retry. */
+/** A stable UUID (v4 layout) from a string: file names that stay the same on every retry (never a Runware task UUID). */
 export function uuidFromKey(key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
@@ -55,7 +59,7 @@ export function uuidFromKey(key: string): string {
 }
 
 export function createImageActivities(deps: ActivityDeps): ImageActivities {
-  const { sideEffects, status, tasks, audit } = deps.repos;
+  const { sideEffects, tasks } = deps.repos;
   const cfg = deps.config.images;
 
   return {
@@ -77,51 +81,24 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
         const size = cfg.sizes[kind];
         const format = cfg.outputFormat;
 
-        let rendered = (await sideEffects.find(`${base}:render`)) as Rendered | null;
-        if (!rendered) {
-          await reserveProviderCall(status, worldId, 'images', `${base}:a${attempt}`);
-          const started = performance.now();
-          let error: unknown = null;
-          try {
-            const image = await deps.runware.generateImage({
-              taskUUID: uuidFromKey(base),
+        // Renders stored by an earlier release (before provider_calls) count as paid and counted.
+        const legacy = attempt > 1 ? ((await sideEffects.find(`${base}:render`)) as Rendered | null) : null;
+        const rendered =
+          legacy ??
+          (await renderOnce(deps, {
+            ref: { worldId, taskId, position: `${base}:q0`, provider: 'images' },
+            kind,
+            attempt,
+            signal,
+            request: {
               positivePrompt: prompt.trim(),
               negativePrompt: NEGATIVE_PROMPT,
               model: cfg.model,
               width: size.width,
               height: size.height,
               outputFormat: format,
-              signal,
-            });
-            // The provider's own figure is the truth; the configured price is only a fallback.
-            const cost = image.cost ?? cfg.fallbackCostUsd;
-            await status.applyOnce(worldId, `cost:${base}:a${attempt}`, { image_cost_total: cost });
-            rendered = (await sideEffects.remember(`${base}:render`, {
-              worldId,
-              kind: 'image_render',
-              result: { imageURL: image.imageURL, imageUUID: image.imageUUID, cost },
-            })) as unknown as Rendered;
-          } catch (err) {
-            error = err;
-            throw err;
-          } finally {
-            await audit.record({
-              _id: `${base}:a${attempt}`,
-              api_type: 'image_generation',
-              task_id: taskId,
-              world_id: worldId,
-              request_type: `image_${kind}`,
-              request_data: { model: cfg.model, width: size.width, height: size.height, output_format: format, prompt_chars: prompt.length },
-              response_data: rendered ? { image_uuid: rendered.imageUUID, cost: rendered.cost } : null,
-              error: error ? String(error instanceof Error ? `${error.name}: ${error.message}` : error).slice(0, 1000) : null,
-              duration_ms: Math.round(performance.now() - started),
-              prompt_tokens: null,
-              completion_tokens: null,
-              cost: rendered?.cost ?? null,
-              attempt,
-            });
-          }
-        }
+            },
+          }));
 
         const { bytes } = await downloadImage(rendered.imageURL, { timeoutMs: cfg.httpTimeoutMs, signal });
         const contentType = contentTypeFor(format);
@@ -153,4 +130,93 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
         return { mediaId: stored.mediaId };
       })),
   };
+}
+
+/** How long a retry waits for a render Runware still reports as processing before giving up for this attempt. */
+const PROCESSING_WAIT_MS = [1_000, 2_000, 4_000, 8_000];
+
+interface RenderArgs {
+  ref: ProviderCallRef;
+  kind: ImageKind;
+  attempt: number;
+  signal: AbortSignal;
+  request: Omit<GenerateImageRequest, 'taskUUID' | 'signal' | 'onSent'>;
+}
+
+/** One paid render per image, however often the activity runs. */
+async function renderOnce(deps: ActivityDeps, args: RenderArgs): Promise<Rendered> {
+  const { ref, request, signal } = args;
+  const cfg = deps.config.images;
+  const { result } = await paidRequest<Rendered>(deps, {
+    ref,
+    async send({ send, onSent }) {
+      // Fresh per request (Runware wants it unique per task), and durable before the request leaves, so a render
+      // whose reply is lost can be found again by a retry.
+      const taskUUID = randomUUID();
+      await deps.repos.providerCalls.recordTaskUuid(ref, send, taskUUID);
+      const image = await deps.runware.generateImage({ ...request, taskUUID, signal, onSent });
+      return renderedOf(image, cfg.fallbackCostUsd);
+    },
+    recover: (state) => findLostRender(deps, state, signal),
+    toRecord: (r) => ({ ...r }),
+    fromRecord: (d) => ({ imageURL: String(d.imageURL ?? ''), imageUUID: String(d.imageUUID ?? ''), cost: Number(d.cost ?? 0) }),
+    costOf: (r) => ({ image_cost_total: r.cost }),
+    audit: ({ send, durationMs, result: rendered, error }) =>
+      deps.repos.audit
+        .record({
+          _id: `${ref.position}:s${send}:a${args.attempt}`,
+          api_type: 'image_generation',
+          task_id: ref.taskId,
+          world_id: ref.worldId,
+          request_type: `image_${args.kind}`,
+          request_data: {
+            model: request.model,
+            width: request.width,
+            height: request.height,
+            output_format: request.outputFormat,
+            prompt_chars: request.positivePrompt.length,
+          },
+          response_data: rendered ? { image_uuid: rendered.imageUUID, cost: rendered.cost } : null,
+          error: error ? String(error instanceof Error ? `${error.name}: ${error.message}` : error).slice(0, 1000) : null,
+          duration_ms: Math.round(durationMs),
+          prompt_tokens: null,
+          completion_tokens: null,
+          cost: rendered?.cost ?? null,
+          attempt: args.attempt,
+        })
+        .then(() => undefined),
+  });
+  return result;
+}
+
+// The provider's own figure is the truth; the configured price is only a fallback.
+const renderedOf = (image: GeneratedImage, fallbackCost: number): Rendered => ({
+  imageURL: image.imageURL,
+  imageUUID: image.imageUUID,
+  cost: image.cost ?? fallbackCost,
+});
+
+/**
+ * Asks Runware about every task UUID recorded for this image (newest first) before a second render is paid for.
+ * A render still processing is waited for a little; if it is still running, the attempt fails (retryable) rather
+ * than paying for a second one.
+ */
+async function findLostRender(deps: ActivityDeps, state: PositionState, signal: AbortSignal): Promise<{ send: number; result: Rendered } | null> {
+  let processing = false;
+  for (const { send, uuid } of [...state.taskUuids].reverse()) {
+    for (let wait = 0; ; wait++) {
+      const lookup = await deps.runware.getResponse(uuid, signal);
+      if (lookup.status === 'success') return { send, result: renderedOf(lookup.image, deps.config.images.fallbackCostUsd) };
+      if (lookup.status !== 'processing') break;
+      if (wait >= PROCESSING_WAIT_MS.length) {
+        processing = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, PROCESSING_WAIT_MS[wait]));
+    }
+  }
+  if (processing) {
+    throw new ProviderResponseError({ provider: 'images', message: 'an earlier render of this image is still processing at Runware', retryable: true });
+  }
+  return null;
 }

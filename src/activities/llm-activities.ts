@@ -1,12 +1,14 @@
 /**
  * The `ai-worker-llm` queue: one activity, `runLlmStep`, that runs any of the eight LLM steps for
- * a task. Before every provider request it reserves one call against the world's limit; after it,
- * it records the real cost and tokens (keyed, so a retried activity never counts a request twice)
- * and an audit row. The validated answer is stored on the task — a retry after a lost completion
- * finds it there and spends nothing.
+ * a task. Every provider request goes through `paidRequest`: reserved against the world's limit per
+ * request (not per attempt), its answer stored before its cost and tokens are counted (keyed by the
+ * stored answer) and an audit row written. A retried step replays the answers it already paid for.
+ * The validated value is stored on the task — a retry after a lost completion finds it there and
+ * spends nothing.
  */
 import { Context } from '@temporalio/activity';
 import type * as v from 'valibot';
+import type { ChatRequest, ChatResponse, LlmClient } from '../clients/llm-client';
 import { generateStructured } from '../clients/structured-output';
 import type { LlmStep } from '../domain/steps';
 import { translateErrors } from '../errors';
@@ -14,7 +16,7 @@ import { LLM_SCHEMAS } from '../schemas/llm';
 import type { LlmActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
-import { reserveProviderCall } from './call-limits';
+import { paidRequest } from './paid-request';
 import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
@@ -40,7 +42,12 @@ function itemsOf(value: unknown): number {
   return 1;
 }
 
-/** Binds limit reservation, cost accounting and auditing to one step of one task. */
+/**
+ * Binds one run of a step to its paid requests. Request positions are counted per run — the q-th structured call
+ * of the step and, within it, r = 0 (first request) or 1 (repair) — so a retried run meets the same positions in
+ * the same order: the conversation is deterministic given the same earlier answers, and those are replayed from
+ * `provider_calls` instead of paid again (see paid-request.ts).
+ */
 function createStepRuntime(deps: ActivityDeps, worldId: string, taskId: string, step: LlmStep): StepRuntime {
   const ctx = Context.current();
   const attempt = ctx.info.attempt;
@@ -50,9 +57,13 @@ function createStepRuntime(deps: ActivityDeps, worldId: string, taskId: string, 
 
   return {
     async request<S extends v.GenericSchema>(req: LlmRequest<S>) {
-      const base = `llm:${taskId}:${step}:a${attempt}:q${sequence++}`;
+      const base = `llm:${taskId}:${step}:q${sequence++}`;
+      let index = 0;
+      const llm: LlmClient = {
+        chat: (chatReq) => paidChat(deps, { worldId, taskId, step, attempt, position: `${base}:r${index++}` }, chatReq),
+      };
       return generateStructured({
-        llm: deps.llm,
+        llm,
         model,
         schema: req.schema,
         schemaName: spec.name,
@@ -60,42 +71,71 @@ function createStepRuntime(deps: ActivityDeps, worldId: string, taskId: string, 
         temperature: spec.temperature,
         maxTokens: spec.maxTokens,
         signal: ctx.cancellationSignal,
-        hooks: {
-          beforeRequest: (index) => reserveProviderCall(deps.repos.status, worldId, 'llm', `${base}:r${index}`),
-          afterRequest: async (outcome) => {
-            const key = `${base}:r${outcome.index}`;
-            const usage = outcome.response?.usage;
-            const cost = usage?.cost ?? 0;
-            if (usage) {
-              await deps.repos.status.applyOnce(worldId, `cost:${key}`, {
-                llm_cost_total: cost,
-                llm_prompt_tokens: usage.promptTokens,
-                llm_completion_tokens: usage.completionTokens,
-              });
-            }
-            await deps.repos.audit.record({
-              _id: key,
-              api_type: 'llm',
-              task_id: taskId,
-              world_id: worldId,
-              request_type: `llm_${step}`,
-              request_data: { model, schema: spec.name, temperature: spec.temperature, max_tokens: spec.maxTokens, attempt, repair: outcome.index > 0 },
-              response_data: outcome.response
-                ? { id: outcome.response.id, model: outcome.response.model, content_chars: outcome.response.content.length }
-                : null,
-              error: outcome.error ? errorText(outcome.error) : null,
-              duration_ms: Math.round(outcome.durationMs),
-              prompt_tokens: usage?.promptTokens ?? null,
-              completion_tokens: usage?.completionTokens ?? null,
-              cost: usage ? cost : null,
-              attempt,
-            });
-            deps.log.debug('llm request', { world_id: worldId, task_id: taskId, step, attempt, ms: Math.round(outcome.durationMs), cost });
-          },
-        },
       });
     },
   };
+}
+
+interface ChatPosition {
+  worldId: string;
+  taskId: string;
+  step: LlmStep;
+  attempt: number;
+  position: string;
+}
+
+/** One chat request at a fixed position: paid at most once per send, answer stored before its cost is counted. */
+async function paidChat(deps: ActivityDeps, at: ChatPosition, req: ChatRequest): Promise<ChatResponse> {
+  const { result, replayed } = await paidRequest<ChatResponse>(deps, {
+    ref: { worldId: at.worldId, taskId: at.taskId, position: at.position, provider: 'llm' },
+    send: ({ onSent }) => deps.llm.chat({ ...req, onSent }),
+    toRecord: (r) => ({
+      id: r.id,
+      model: r.model,
+      content: r.content,
+      prompt_tokens: r.usage.promptTokens,
+      completion_tokens: r.usage.completionTokens,
+      cost: r.usage.cost,
+    }),
+    fromRecord: (d) => ({
+      id: String(d.id ?? ''),
+      model: String(d.model ?? ''),
+      content: String(d.content ?? ''),
+      usage: {
+        promptTokens: Number(d.prompt_tokens ?? 0),
+        completionTokens: Number(d.completion_tokens ?? 0),
+        cost: typeof d.cost === 'number' ? d.cost : null,
+      },
+    }),
+    costOf: (r) => ({ llm_cost_total: r.usage.cost ?? 0, llm_prompt_tokens: r.usage.promptTokens, llm_completion_tokens: r.usage.completionTokens }),
+    audit: ({ send, durationMs, result: response, error }) =>
+      deps.repos.audit
+        .record({
+          _id: `${at.position}:s${send}:a${at.attempt}`,
+          api_type: 'llm',
+          task_id: at.taskId,
+          world_id: at.worldId,
+          request_type: `llm_${at.step}`,
+          request_data: {
+            model: req.model,
+            schema: req.jsonSchema.name,
+            temperature: req.temperature,
+            max_tokens: req.maxTokens,
+            attempt: at.attempt,
+            repair: !at.position.endsWith(':r0'),
+          },
+          response_data: response ? { id: response.id, model: response.model, content_chars: response.content.length } : null,
+          error: error ? errorText(error) : null,
+          duration_ms: Math.round(durationMs),
+          prompt_tokens: response?.usage.promptTokens ?? null,
+          completion_tokens: response?.usage.completionTokens ?? null,
+          cost: response ? (response.usage.cost ?? 0) : null,
+          attempt: at.attempt,
+        })
+        .then(() => undefined),
+  });
+  deps.log.debug('llm request', { world_id: at.worldId, task_id: at.taskId, step: at.step, position: at.position, replayed, cost: result.usage.cost });
+  return result;
 }
 
 function errorText(err: unknown): string {

@@ -33,6 +33,8 @@ export interface ChatRequest {
   temperature: number;
   maxTokens: number;
   signal?: AbortSignal;
+  /** Called once, just before the request is handed to fetch (the caller marks the request as sent). */
+  onSent?: () => void;
 }
 
 export interface LlmUsage {
@@ -60,6 +62,24 @@ interface CompletionEnvelope {
   choices?: Array<{ message?: { content?: unknown }; finish_reason?: unknown }>;
   usage?: { prompt_tokens?: unknown; completion_tokens?: unknown; cost?: unknown };
   error?: { code?: unknown; message?: unknown; metadata?: unknown };
+}
+
+/** A ky before-request hook that reports the request as sent; never lets the callback break the request. */
+export function sentHook(onSent: (() => void) | undefined): { hooks?: { beforeRequest: Array<() => void> } } {
+  if (!onSent) return {};
+  return {
+    hooks: {
+      beforeRequest: [
+        () => {
+          try {
+            onSent();
+          } catch {
+            // The callback only records bookkeeping; the request goes ahead regardless.
+          }
+        },
+      ],
+    },
+  };
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
@@ -97,7 +117,11 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
       const ctx = { provider: 'llm' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
       let text: string;
       try {
-        const res = await http.post('chat/completions', { json: body, ...(req.signal ? { signal: req.signal } : {}) });
+        const res = await http.post('chat/completions', {
+          json: body,
+          ...(req.signal ? { signal: req.signal } : {}),
+          ...sentHook(req.onSent),
+        });
         text = await res.text();
       } catch (err) {
         throw toProviderError(err, ctx);

@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { sentHook } from './llm-client';
 import { ProviderHttpError, ProviderResponseError, snippet, toProviderError } from './provider-errors';
 
 export type ImageOutputFormat = 'JPG' | 'PNG' | 'WEBP';
@@ -36,7 +37,10 @@ export interface RunwareClientOptions {
 }
 
 export interface GenerateImageRequest {
-  /** UUIDv4 chosen by the caller (derive it deterministically for idempotent retries if wanted). */
+  /**
+   * UUIDv4 chosen by the caller, fresh for every request (Runware requires it unique per task); record it before
+   * sending so a render whose reply is lost can be found again with {@link RunwareClient.getResponse}.
+   */
   taskUUID: string;
   positivePrompt: string;
   negativePrompt?: string;
@@ -45,6 +49,8 @@ export interface GenerateImageRequest {
   height: number;
   outputFormat: ImageOutputFormat;
   signal?: AbortSignal;
+  /** Called once, just before the request is handed to fetch. */
+  onSent?: () => void;
 }
 
 export interface GeneratedImage {
@@ -55,16 +61,28 @@ export interface GeneratedImage {
   taskUUID: string;
 }
 
+/**
+ * What Runware knows about an earlier task: its render, still processing, failed, or nothing (Runware documents the
+ * `getResponse` answer for tasks it has; for a UUID it does not know, any answer without that UUID counts as unknown).
+ */
+export type TaskLookup =
+  | { status: 'success'; image: GeneratedImage }
+  | { status: 'processing' }
+  | { status: 'failed'; code: string }
+  | { status: 'unknown' };
+
 export interface RunwareClient {
   generateImage(req: GenerateImageRequest): Promise<GeneratedImage>;
+  /** `getResponse` for one task UUID; free, and never starts a render. */
+  getResponse(taskUUID: string, signal?: AbortSignal): Promise<TaskLookup>;
 }
 
 /** Runware error codes its own SDK treats as transient. */
 const RETRYABLE_CODES = new Set(['rateLimit', 'provider', 'timeout', 'serverError', 'connection']);
 
 interface RunwareEnvelope {
-  data?: Array<{ taskUUID?: unknown; imageUUID?: unknown; imageURL?: unknown; cost?: unknown }>;
-  errors?: Array<{ code?: unknown; message?: unknown }>;
+  data?: Array<{ taskUUID?: unknown; imageUUID?: unknown; imageURL?: unknown; cost?: unknown; status?: unknown }>;
+  errors?: Array<{ code?: unknown; message?: unknown; taskUUID?: unknown; status?: unknown }>;
   error?: { code?: unknown; message?: unknown } | string;
 }
 
@@ -100,7 +118,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
       const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
       let text: string;
       try {
-        const res = await http.post(opts.baseUrl, { json: [task], ...(req.signal ? { signal: req.signal } : {}) });
+        const res = await http.post(opts.baseUrl, { json: [task], ...(req.signal ? { signal: req.signal } : {}), ...sentHook(req.onSent) });
         text = await res.text();
       } catch (err) {
         throw toProviderError(err, ctx);
@@ -155,6 +173,49 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
         cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
         taskUUID: req.taskUUID,
       };
+    },
+
+    async getResponse(taskUUID, signal) {
+      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal };
+      let status: number;
+      let text: string;
+      try {
+        // Read 4xx bodies ourselves: an unknown task may be answered with an error status.
+        const res = await http.post(opts.baseUrl, {
+          json: [{ taskType: 'getResponse', taskUUID }],
+          throwHttpErrors: false,
+          ...(signal ? { signal } : {}),
+        });
+        status = res.status;
+        text = await res.text();
+      } catch (err) {
+        throw toProviderError(err, ctx);
+      }
+      if (status === 401 || status === 402 || status === 403 || status === 408 || status === 429 || status >= 500) {
+        throw new ProviderHttpError({ provider: 'images', status, bodySnippet: snippet(text, secrets) });
+      }
+      let env: RunwareEnvelope;
+      try {
+        env = JSON.parse(text) as RunwareEnvelope;
+      } catch (err) {
+        throw new ProviderResponseError({ provider: 'images', message: 'Runware answered getResponse with a non-JSON body', retryable: true, bodySnippet: snippet(text, secrets), cause: err });
+      }
+      const item = Array.isArray(env?.data) ? env.data.find((d) => d?.taskUUID === taskUUID) : undefined;
+      if (item && typeof item.imageURL === 'string' && item.imageURL !== '') {
+        return {
+          status: 'success',
+          image: {
+            imageURL: item.imageURL,
+            imageUUID: typeof item.imageUUID === 'string' ? item.imageUUID : '',
+            cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
+            taskUUID,
+          },
+        };
+      }
+      if (item && item.status === 'processing') return { status: 'processing' };
+      const failed = Array.isArray(env?.errors) ? env.errors.find((e) => e?.taskUUID === taskUUID && e?.status === 'error') : undefined;
+      if (failed) return { status: 'failed', code: String(failed.code ?? '') };
+      return { status: 'unknown' };
     },
   };
 }

@@ -245,6 +245,45 @@ export const StatusLedgerCollection = defineCollection({
 });
 export type StatusLedgerEntry = DocOf<typeof StatusLedgerCollection>;
 
+// -------------------------------------------------------------------------------------------- provider_calls
+
+/**
+ * What the worker knows about each paid provider request, so money and call counts survive retries and crashes.
+ * A request's *position* names it independently of the attempt: `llm:<task>:<step>:q<i>:r<j>` (the i-th structured
+ * call of the step, j = 0 first request / 1 repair) or `image:<task>:<kind>:q0`. Each position may be sent more
+ * than once (a send that failed before an answer); send n has up to four insert-only entries:
+ *  - `reservation` (`<position>|s<n>`): written before the call is reserved against the world's limit;
+ *  - `task_uuid` (`<position>|s<n>|uuid|<uuid>`): Runware only, the fresh task UUID, written before the request;
+ *  - `sent` (`<position>|s<n>|sent`): written as the request leaves (a reservation without it never left);
+ *  - `result` (`<position>|s<n>|result`): the paid answer, written before any other bookkeeping.
+ * Insert-only like `status_ledger` (FerretDB 1.24 with SQLite scans a collection to find a document by `_id`, but
+ * an insert's uniqueness check uses the index), and a collection of its own because answers can be tens of KB.
+ */
+export const PROVIDER_CALL_ENTRIES = ['reservation', 'task_uuid', 'sent', 'result'] as const;
+export type ProviderCallEntry = (typeof PROVIDER_CALL_ENTRIES)[number];
+
+export const ProviderCallSchema = v.object({
+  _id: Id,
+  world_id: Id,
+  task_id: Id,
+  position: Id,
+  provider: v.picklist(['llm', 'images']),
+  entry: v.picklist(PROVIDER_CALL_ENTRIES),
+  /** Which send at this position (0, 1, …). */
+  send: Count,
+  task_uuid: v.optional(v.nullable(v.string()), null),
+  /** The paid answer (`result` entries only). */
+  result: v.optional(v.nullable(Obj), null),
+  created_at: v.date(),
+});
+
+export const ProviderCallCollection = defineCollection({
+  name: 'provider_calls',
+  schema: ProviderCallSchema,
+  indexes: [{ key: { position: 1 }, name: 'position_1' }],
+});
+export type ProviderCall = DocOf<typeof ProviderCallCollection>;
+
 // -------------------------------------------------------------------------------------------------------------
 
 export const ALL_COLLECTIONS = [
@@ -254,6 +293,7 @@ export const ALL_COLLECTIONS = [
   ApiRequestCollection,
   SideEffectCollection,
   StatusLedgerCollection,
+  ProviderCallCollection,
 ] as const;
 
 /** Creates every collection's indexes; call once at start-up. */

@@ -11,4 +11,5 @@ export * from './task-repository';
 export * from './world-parameters-repository';
 export * from './api-request-repository';
 export * from './side-effect-repository';
+export * from './provider-call-repository';
 export * from './repositories';

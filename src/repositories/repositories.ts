@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { createApiRequestRepository } from './api-request-repository';
 import { createGenerationStatusRepository } from './generation-status-repository';
 import { createSideEffectRepository } from './side-effect-repository';
+import { createProviderCallRepository } from './provider-call-repository';
 import { createTaskRepository } from './task-repository';
 import { createWorldParametersRepository } from './world-parameters-repository';
 
@@ -13,6 +14,7 @@ export function createRepositories(db: Db) {
     worldParams: createWorldParametersRepository(db),
     audit: createApiRequestRepository(db),
     sideEffects: createSideEffectRepository(db),
+    providerCalls: createProviderCallRepository(db),
   };
 }
 

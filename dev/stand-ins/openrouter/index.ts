@@ -27,7 +27,12 @@ export type LlmFault =
   /** Extra latency before answering normally. */
   | { delayMs: number }
   /** 200 with an `error` object instead of choices. */
-  | { errorInBody: true; code?: number; message?: string };
+  | { errorInBody: true; code?: number; message?: string }
+  /**
+   * The answer is generated and billed (recorded with its cost), then the connection is reset before it is sent: a
+   * reply lost in transit. OpenRouter offers no lookup by request, so the client cannot recover it.
+   */
+  | { dropResponse: true };
 
 export interface OpenRouterRequestRecord {
   at: number;
@@ -256,6 +261,10 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
     record.cost = cost;
     record.promptTokens = promptTokens;
     record.completionTokens = completionTokens;
+    if (fault && 'dropResponse' in fault) {
+      res.socket?.destroy();
+      return;
+    }
     reply(200, {
       id,
       provider: 'StandIn',

@@ -2,7 +2,14 @@
 /**
  * Runware REST stand-in: `POST /` takes a JSON array of tasks (imageInference only), answers
  * `{ data: [...] }` with image URLs served by itself (`GET /images/<imageUUID>.<ext>`, real PNG /
- * JPEG / WEBP bytes with the right Content-Type). Every POST is recorded; faults are queued.
+ * JPEG / WEBP bytes with the right Content-Type). Every imageInference POST is recorded; faults are queued.
+ *
+ * Like Runware, a render is finished (and billed) even when the client has gone away, and it is remembered by
+ * `taskUUID`: a `getResponse` task answers with the finished render (`status: "success"`), `status: "processing"`
+ * while it runs, or the task's error (`status: "error"` in `errors`). Runware does not document the answer for a
+ * UUID it never saw; the stand-in answers 400 with an `errors` entry without a status (our client reads any answer
+ * without the UUID as "unknown"). `getResponse` requests are free, take no faults and are recorded in `lookups`,
+ * so `requests` stays the list of paid renders.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +23,9 @@ export type RunwareFault =
   | { errors: true; code?: string; message?: string }
   | { delayMs: number }
   /** Success, but the imageURL 404s. */
-  | { brokenImageUrl: true };
+  | { brokenImageUrl: true }
+  /** The render is made and billed, then the connection is reset before the answer (a reply lost in transit). */
+  | { dropResponse: true };
 
 export interface RunwareRequestRecord {
   at: number;
@@ -44,7 +53,12 @@ export interface RunwareStandInOptions {
 export interface RunwareStandIn {
   /** REST endpoint, e.g. `http://127.0.0.1:PORT/v1`. */
   url: string;
+  /** imageInference requests (the paid ones). */
   requests: RunwareRequestRecord[];
+  /** getResponse requests: the task UUID asked for and what was answered. */
+  lookups: { at: number; taskUUID: string; answer: 'success' | 'processing' | 'error' | 'unknown' }[];
+  /** What the stand-in remembers per taskUUID (answer items of finished renders, or the error). */
+  tasks: Map<string, { status: 'processing' } | { status: 'success'; data: unknown[] } | { status: 'error'; error: RunwareApiError }>;
   images: Map<string, { bytes: Uint8Array; contentType: string }>;
   faults: { push(fault: RunwareFault, times?: number): void; clear(): void };
   setLatency(ms: Latency): void;
@@ -61,7 +75,7 @@ const FORMATS = {
 type Format = keyof typeof FORMATS;
 const CONTENT_TYPE_BY_EXT: Record<string, string> = { jpg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
 
-interface RunwareApiError {
+export interface RunwareApiError {
   code: string;
   message: string;
   parameter?: string;
@@ -78,6 +92,9 @@ function validateTask(task: any): RunwareApiError | undefined {
     ...base,
   });
   if (typeof task !== 'object' || task === null) return { code: 'invalidTask', message: 'Each task must be an object.' };
+  if (task.taskType === 'getResponse') {
+    return typeof task.taskUUID === 'string' && UUIDISH.test(task.taskUUID) ? undefined : bad('taskUUID', 'taskUUID must be a UUID v4.');
+  }
   if (task.taskType !== 'imageInference') return bad('taskType', `Unsupported taskType '${String(task.taskType)}'.`);
   if (typeof task.taskUUID !== 'string' || !UUIDISH.test(task.taskUUID)) return bad('taskUUID', 'taskUUID must be a UUID v4.');
   if (typeof task.positivePrompt !== 'string' || task.positivePrompt.trim().length < 2) {
@@ -116,6 +133,8 @@ function bytesFor(format: Format, task: any): Uint8Array {
 
 export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Promise<RunwareStandIn> {
   const requests: RunwareRequestRecord[] = [];
+  const lookups: RunwareStandIn['lookups'] = [];
+  const known: RunwareStandIn['tasks'] = new Map();
   const images = new Map<string, { bytes: Uint8Array; contentType: string }>();
   const faults = new FaultQueue<RunwareFault>();
   const sleeper = new Sleeper();
@@ -134,6 +153,31 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
     res.end(req.method === 'HEAD' ? undefined : Buffer.from(image.bytes));
   }
 
+  function answerLookups(req: IncomingMessage, res: ServerResponse, tasks: any[]): void {
+    const token = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
+    if (!token || (opts.requireApiKey !== undefined && token !== opts.requireApiKey)) {
+      sendJson(res, 401, { errors: [{ code: 'invalidApiKey', message: 'Invalid or missing API key.' }] });
+      return;
+    }
+    const invalid = tasks.map(validateTask).filter((e): e is RunwareApiError => e !== undefined);
+    if (invalid.length > 0) {
+      sendJson(res, 400, { errors: invalid });
+      return;
+    }
+    const data: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const task of tasks) {
+      const state = known.get(task.taskUUID);
+      lookups.push({ at: Date.now(), taskUUID: task.taskUUID, answer: state?.status ?? 'unknown' });
+      if (!state) errors.push({ code: 'taskNotFound', message: 'No task with this taskUUID.', taskType: 'getResponse', taskUUID: task.taskUUID });
+      else if (state.status === 'processing') data.push({ taskType: 'imageInference', taskUUID: task.taskUUID, status: 'processing' });
+      else if (state.status === 'success') data.push(...state.data.map((d) => ({ ...(d as object), status: 'success' })));
+      else errors.push({ ...state.error, status: 'error' });
+    }
+    const unknownOnly = data.length === 0 && errors.every((e) => (e as { status?: string }).status !== 'error');
+    sendJson(res, unknownOnly ? 400 : 200, { ...(data.length > 0 ? { data } : {}), ...(errors.length > 0 ? { errors } : {}) });
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const { pathname } = new URL(req.url ?? '/', 'http://stand-in');
     if ((req.method === 'GET' || req.method === 'HEAD') && pathname.startsWith('/images/')) {
@@ -150,6 +194,10 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
       tasks = JSON.parse(raw);
     } catch {
       tasks = undefined;
+    }
+    if (Array.isArray(tasks) && tasks.length > 0 && tasks.every((t: any) => t?.taskType === 'getResponse')) {
+      answerLookups(req, res, tasks);
+      return;
     }
     const record: RunwareRequestRecord = { at: Date.now(), tasks: Array.isArray(tasks) ? tasks : [], status: 0, cost: null };
     requests.push(record);
@@ -175,25 +223,29 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
 
     const fault = faults.take();
     record.fault = describeFault(fault);
+    for (const task of tasks) known.set(task.taskUUID, { status: 'processing' });
     const base = typeof latency === 'function' ? latency(tasks) : latency;
     await sleeper.sleep(base + (fault && 'delayMs' in fault ? fault.delayMs : 0));
-    if (res.destroyed) return;
 
     if (fault && 'status' in fault) {
+      const code = fault.status === 429 ? 'rateLimit' : 'serverError';
+      for (const task of tasks) known.set(task.taskUUID, { status: 'error', error: { code, message: `Stand-in error ${fault.status}`, taskType: task.taskType, taskUUID: task.taskUUID } });
+      if (res.destroyed) return;
       const headers: Record<string, string> = {};
       if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
-      reply(fault.status, fault.body ?? { errors: [{ code: fault.status === 429 ? 'rateLimit' : 'serverError', message: `Stand-in error ${fault.status}` }] }, headers);
+      reply(fault.status, fault.body ?? { errors: [{ code, message: `Stand-in error ${fault.status}` }] }, headers);
       return;
     }
     if (fault && 'errors' in fault) {
-      reply(200, {
-        errors: tasks.map((t: any) => ({
-          code: fault.code ?? 'provider',
-          message: fault.message ?? 'The inference provider failed to process the task.',
-          taskType: t.taskType,
-          taskUUID: t.taskUUID,
-        })),
-      });
+      const errors = tasks.map((t: any) => ({
+        code: fault.code ?? 'provider',
+        message: fault.message ?? 'The inference provider failed to process the task.',
+        taskType: t.taskType,
+        taskUUID: t.taskUUID,
+      }));
+      for (const e of errors) known.set(e.taskUUID, { status: 'error', error: e });
+      if (res.destroyed) return;
+      reply(200, { errors });
       return;
     }
 
@@ -201,11 +253,12 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
     for (const task of tasks) {
       const format: Format = task.outputFormat ?? 'JPG';
       const { ext, contentType } = FORMATS[format];
+      const own: unknown[] = [];
       for (let i = 0; i < (task.numberResults ?? 1); i++) {
         const imageUUID = randomUUID();
         images.set(imageUUID, { bytes: bytesFor(format, task), contentType });
         const broken = fault && 'brokenImageUrl' in fault;
-        data.push({
+        own.push({
           taskType: 'imageInference',
           taskUUID: task.taskUUID,
           imageUUID,
@@ -214,9 +267,17 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
           ...(task.includeCost && (opts.reportCost ?? true) ? { cost: opts.costPerImage ?? 0.0013 } : {}),
         });
       }
+      known.set(task.taskUUID, { status: 'success', data: own });
+      data.push(...own);
     }
     const costs = data.map((d) => (d as { cost?: unknown }).cost).filter((c): c is number => typeof c === "number");
+    // Billed whether or not the answer reaches the client.
     record.cost = costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : null;
+    if (res.destroyed) return;
+    if (fault && 'dropResponse' in fault) {
+      res.socket?.destroy();
+      return;
+    }
     reply(200, { data });
   }
 
@@ -231,6 +292,8 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
   return {
     url: `${origin}/v1`,
     requests,
+    lookups,
+    tasks: known,
     images,
     faults: { push: (f, times = 1) => faults.push(f, times), clear: () => faults.clear() },
     setLatency(ms) {
@@ -238,6 +301,8 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
     },
     reset() {
       requests.length = 0;
+      lookups.length = 0;
+      known.clear();
       images.clear();
       faults.clear();
     },

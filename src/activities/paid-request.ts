@@ -1,0 +1,146 @@
+/**
+ * One paid provider request at a fixed *position* (task + step + place in the step's conversation, never the
+ * attempt), made so that money and call counts stay exact under retries and crashes:
+ *
+ *   reservation entry → reserve against the limit (keyed by position + send) → send, marking `sent` as the request
+ *   leaves → store the paid answer → apply its cost (keyed by the stored answer) → audit.
+ *
+ * On a later attempt the position's entries decide what happens: a stored answer is replayed (its cost applied if
+ * the earlier attempt died first) and nothing is sent; otherwise `recover` may find an answer the provider produced
+ * for a request whose reply was lost (Runware `getResponse`); otherwise the request is sent again — under the last
+ * reservation if that one never left (so `api_calls_made_*` counts only requests that left), else under a new one.
+ *
+ * Residual windows (stated, not hidden): a process that dies after the request left but before the `sent` entry is
+ * written reuses that reservation (one request uncounted); an answer whose HTTP reply is lost can only be recovered
+ * where the provider offers a lookup (Runware does, OpenRouter does not — its charge for a lost reply is unknown to
+ * us); an attempt racing a zombie attempt of itself may send under the same reservation.
+ */
+import type { Logger } from '../logger';
+import type { CounterIncrements, PositionState, ProviderCallRef, Repositories } from '../repositories';
+import { reserveProviderCall } from './call-limits';
+
+/** Delays between tries of a write that must not be lost after the provider was paid. */
+const DURABLE_WRITE_DELAYS_MS = [200, 1_000, 3_000];
+
+export interface PaidRequestDeps {
+  repos: Pick<Repositories, 'status' | 'providerCalls'>;
+  log: Logger;
+}
+
+export interface SendContext {
+  /** Which send at this position this is (part of the reservation key). */
+  send: number;
+  /** Call as the request leaves (e.g. from the HTTP client's before-request hook). */
+  onSent: () => void;
+}
+
+export interface PaidRequestSpec<R> {
+  ref: ProviderCallRef;
+  /** Makes the paid request. */
+  send(ctx: SendContext): Promise<R>;
+  /** Looks for an answer the provider made for an earlier send whose reply never reached us. */
+  recover?(state: PositionState): Promise<{ send: number; result: R } | null>;
+  toRecord(result: R): Record<string, unknown>;
+  fromRecord(record: Record<string, unknown>): R;
+  costOf(result: R): CounterIncrements;
+  /** Called once per send that reached the provider or failed (never for replays); failures here are only logged. */
+  audit?(outcome: { send: number; durationMs: number; result?: R; error?: unknown }): Promise<void>;
+}
+
+export interface PaidRequestResult<R> {
+  result: R;
+  /** True when the answer came from an earlier attempt (stored or recovered), false when paid now. */
+  replayed: boolean;
+  send: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries a write a few times in-process: losing it would cost a second payment or a lost charge. */
+export async function durably<T>(what: string, log: Logger, write: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await write();
+    } catch (err) {
+      if (i >= DURABLE_WRITE_DELAYS_MS.length) throw err;
+      log.warn('write after a paid request failed; trying again', { what, try: i + 1, error: err instanceof Error ? err.message : String(err) });
+      await sleep(DURABLE_WRITE_DELAYS_MS[i]!);
+    }
+  }
+}
+
+export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpec<R>): Promise<PaidRequestResult<R>> {
+  const { status, providerCalls } = deps.repos;
+  const { ref } = spec;
+  // Not retried in-process: the answer is stored by then, so a failed increment fails the attempt and the retry
+  // replays the answer and applies its cost.
+  const applyCost = (send: number, result: R) => status.applyOnce(ref.worldId, `cost:${ref.position}:s${send}`, spec.costOf(result));
+  const keep = async (send: number, result: R): Promise<R> => {
+    const stored = await durably(`answer of ${ref.position}`, deps.log, () => providerCalls.storeResult(ref, send, spec.toRecord(result)));
+    return spec.fromRecord(stored);
+  };
+
+  // Fast path: the first reservation of a fresh position is an insert that succeeds, and nothing is read.
+  let send = 0;
+  if (!(await providerCalls.openReservation(ref, 0))) {
+    const state = await providerCalls.load(ref.position);
+    const storedSend = [...state.results.keys()].sort((a, b) => a - b)[0];
+    if (storedSend !== undefined) {
+      const result = spec.fromRecord(state.results.get(storedSend)!);
+      await applyCost(storedSend, result);
+      return { result, replayed: true, send: storedSend };
+    }
+    const recovered = await spec.recover?.(state);
+    if (recovered) {
+      // The provider answered it, so it left: count it as sent before anything else can reuse its reservation.
+      await durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, recovered.send));
+      const result = await keep(recovered.send, recovered.result);
+      await applyCost(recovered.send, result);
+      return { result, replayed: true, send: recovered.send };
+    }
+    const last = state.reservations - 1;
+    if (last >= 0 && !state.sent.has(last)) {
+      send = last; // that request never left: its reservation is reused
+    } else {
+      send = state.reservations;
+      // A duplicate here means a concurrent attempt opened the same send; both go on under it.
+      await providerCalls.openReservation(ref, send);
+    }
+  }
+
+  await reserveProviderCall(status, ref.worldId, ref.provider, `${ref.position}:s${send}`);
+
+  let sentMark: Promise<void> | undefined;
+  const onSent = () => {
+    // Off the critical path: written while the answer is awaited.
+    sentMark ??= durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, send)).catch((err: unknown) => {
+      deps.log.error('could not record that a provider request was sent; a retry may leave it uncounted', {
+        position: ref.position,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
+  };
+  const started = performance.now();
+  let result: R;
+  try {
+    result = await spec.send({ send, onSent });
+  } catch (error) {
+    await sentMark;
+    await safeAudit(deps.log, spec, { send, durationMs: performance.now() - started, error });
+    throw error;
+  }
+  await sentMark;
+  result = await keep(send, result);
+  await applyCost(send, result);
+  await safeAudit(deps.log, spec, { send, durationMs: performance.now() - started, result });
+  return { result, replayed: false, send };
+}
+
+async function safeAudit<R>(log: Logger, spec: PaidRequestSpec<R>, outcome: Parameters<NonNullable<PaidRequestSpec<R>['audit']>>[0]) {
+  try {
+    await spec.audit?.(outcome);
+  } catch (err) {
+    // The audit row is a diagnostic; money and counts are already safe, so its failure never fails the step.
+    log.warn('audit row not written', { position: spec.ref.position, error: err instanceof Error ? err.message : String(err) });
+  }
+}
