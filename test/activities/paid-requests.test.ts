@@ -1,0 +1,353 @@
+/**
+ * Money and call counts under faults in the windows around a paid provider request. Real activities in a mock
+ * activity context against the real MongoDB-compatible server and the provider stand-ins over loopback; a fault is
+ * injected into the real repository (or client) through the activities' injected deps — a decorator that fails one
+ * write, never a mock of the database — and the retried attempt must neither pay again nor count twice.
+ * The truth is what the stand-ins received and billed.
+ */
+import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
+import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
+import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
+import { createActivities } from '../../src/activities';
+import type { ImageActivities, LlmActivities, ProgressActivities } from '../../src/activities/contracts';
+import type { ActivityDeps } from '../../src/activities/deps';
+import { createLlmClient } from '../../src/clients/llm-client';
+import { createMediaUploader } from '../../src/clients/media-uploader';
+import { createRunwareClient, type RunwareClient } from '../../src/clients/runware-client';
+import { createServiceClients, type ServiceClients } from '../../src/clients/service-clients';
+import { loadConfig } from '../../src/config/config';
+import { createLogger } from '../../src/logger';
+import { LLM_SCHEMAS } from '../../src/schemas/llm';
+import { connectMongo, createRepositories, ensureAllIndexes, type MongoHandle, type Repositories } from '../../src/repositories';
+import { getStack, STACK_TIMEOUT_MS } from '../support/stack';
+
+let mongo: MongoHandle;
+let llmStandIn: OpenRouterStandIn;
+let imageStandIn: RunwareStandIn;
+let serviceStandIns: ServiceStandIns;
+let clients: ServiceClients;
+let baseDeps: ActivityDeps;
+let repos: Repositories;
+
+type Acts = { llm: LlmActivities; images: ImageActivities; progress: ProgressActivities };
+const activitiesWith = (override: Partial<ActivityDeps> = {}) => createActivities({ ...baseDeps, ...override }) as unknown as Acts;
+
+/** Runs an activity as attempt `attempt` would. */
+const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, attempt: number, ...args: A) =>
+  new MockActivityEnvironment({ attempt }).run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+
+/**
+ * The real object with one method failing for its next `times` matching calls: `before` fails instead of
+ * writing, `after` writes and then fails (the write landed, the caller never heard).
+ */
+function failing<T extends object, K extends keyof T>(
+  real: T,
+  method: K,
+  opts: { times: number; when: 'before' | 'after'; match?: (...args: unknown[]) => boolean },
+): T & { failures: number } {
+  let left = opts.times;
+  const wrapper = Object.create(real) as T & { failures: number };
+  wrapper.failures = 0;
+  const original = (real[method] as (...a: unknown[]) => Promise<unknown>).bind(real);
+  (wrapper as Record<K, unknown>)[method] = async (...args: unknown[]) => {
+    const hit = left > 0 && (opts.match?.(...args) ?? true);
+    if (!hit) return original(...args);
+    left--;
+    wrapper.failures++;
+    if (opts.when === 'after') await original(...args);
+    throw new Error(`injected fault in ${String(method)} (${opts.when})`);
+  };
+  return wrapper;
+}
+
+const sum = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
+
+beforeAll(async () => {
+  const stack = await getStack();
+  [llmStandIn, imageStandIn, serviceStandIns] = await Promise.all([startOpenRouterStandIn(), startRunwareStandIn(), startServiceStandIns()]);
+  const config = loadConfig({
+    MONGODB_URI: stack.mongoUri,
+    MONGODB_DATABASE: `paid_requests_${Date.now()}`,
+    OPENROUTER_API_KEY: 'sk-test',
+    RUNWARE_API_KEY: 'rw-test',
+    LLM_BASE_URL: llmStandIn.url,
+    RUNWARE_BASE_URL: imageStandIn.url,
+    CHARACTER_SERVICE_URL: serviceStandIns.url,
+    POST_SERVICE_URL: serviceStandIns.url,
+    MEDIA_SERVICE_URL: serviceStandIns.url,
+    WORLD_SERVICE_URL: serviceStandIns.url,
+  });
+  mongo = await connectMongo(config.mongo);
+  await ensureAllIndexes(mongo.db);
+  repos = createRepositories(mongo.db);
+  clients = createServiceClients(config.services);
+  baseDeps = {
+    config,
+    repos,
+    log: createLogger('error'),
+    services: clients,
+    llm: createLlmClient({ baseUrl: config.llm.baseUrl, apiKey: config.llm.apiKey, timeoutMs: 10_000 }),
+    runware: createRunwareClient({ baseUrl: config.images.baseUrl, apiKey: config.images.apiKey, timeoutMs: 10_000 }),
+    media: createMediaUploader({ media: clients.media, httpTimeoutMs: 10_000 }),
+  };
+}, STACK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await clients?.close();
+  await mongo?.db.dropDatabase().catch(() => {});
+  await mongo?.close();
+  await Promise.all([llmStandIn?.close(), imageStandIn?.close(), serviceStandIns?.close()]);
+});
+
+beforeEach(() => {
+  llmStandIn.reset();
+  imageStandIn.reset();
+});
+
+async function newWorld(charactersCount = 1) {
+  const worldId = crypto.randomUUID();
+  const { descriptionTaskId } = await run(activitiesWith().progress.startWorld, 1, {
+    world_id: worldId,
+    world_name: '',
+    world_prompt: 'A lighthouse city where the tides keep the calendar.',
+    characters_count: charactersCount,
+    posts_count: 1,
+  });
+  return { worldId, descriptionTaskId };
+}
+
+/** A world whose header prompt is ready: description and image prompts done, the stand-ins reset afterwards. */
+async function worldWithImagePrompt() {
+  const { worldId, descriptionTaskId } = await newWorld();
+  const acts = activitiesWith();
+  await run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' });
+  const { worldImageTaskId } = await run(acts.progress.planWorldChildren, 1, { taskId: descriptionTaskId });
+  await run(acts.llm.runLlmStep, 1, { taskId: worldImageTaskId, step: 'world_image_prompts' });
+  return { worldId, worldImageTaskId };
+}
+
+/** The world's counters equal what the LLM stand-in received and billed (only requests since the last reset). */
+async function expectLlmBooksMatch(worldId: string, earlier = { calls: 0, cost: 0, prompt: 0, completion: 0 }) {
+  const doc = await repos.status.require(worldId);
+  const answered = llmStandIn.requests.filter((r) => r.status === 200);
+  expect(doc.api_calls_made_LLM).toBe(earlier.calls + llmStandIn.requests.length);
+  expect(doc.llm_cost_total).toBeCloseTo(earlier.cost + sum(answered.map((r) => r.cost)), 12);
+  expect(doc.llm_prompt_tokens).toBe(earlier.prompt + sum(answered.map((r) => r.promptTokens)));
+  expect(doc.llm_completion_tokens).toBe(earlier.completion + sum(answered.map((r) => r.completionTokens)));
+}
+
+async function booksOf(worldId: string) {
+  const d = await repos.status.require(worldId);
+  return {
+    calls: d.api_calls_made_LLM,
+    cost: d.llm_cost_total,
+    prompt: d.llm_prompt_tokens,
+    completion: d.llm_completion_tokens,
+    images: d.api_calls_made_images,
+    imageCost: d.image_cost_total,
+  };
+}
+
+test(
+  'LLM: the cost write fails after a paid answer → the retry sends nothing and counts the cost once',
+  async () => {
+    const { worldId, descriptionTaskId } = await newWorld();
+    const status = failing(repos.status, 'applyOnce', { times: 1, when: 'before', match: (_w, key) => String(key).startsWith('cost:') });
+    const faulty = activitiesWith({ repos: { ...repos, status } });
+
+    await expect(run(faulty.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow(/injected fault/);
+    expect(status.failures).toBe(1);
+    expect(llmStandIn.requests).toHaveLength(1);
+    await run(faulty.llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' });
+
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'LLM: the answer store fails once → retried in-process, no second payment; a crash after the answer is stored is replayed',
+  async () => {
+    const { worldId, descriptionTaskId } = await newWorld();
+    const providerCalls = failing(repos.providerCalls, 'storeResult', { times: 1, when: 'before' });
+    await run(activitiesWith({ repos: { ...repos, providerCalls } }).llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' });
+    expect(providerCalls.failures).toBe(1);
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId);
+
+    // The answer landed but the attempt never heard so (every in-process try of attempt 1 fails after writing) and
+    // died before counting it: the retry replays it.
+    const { worldImageTaskId } = await run(activitiesWith().progress.planWorldChildren, 1, { taskId: descriptionTaskId });
+    const before = await booksOf(worldId);
+    llmStandIn.reset();
+    const crashing = failing(repos.providerCalls, 'storeResult', { times: 4, when: 'after' });
+    const acts = activitiesWith({ repos: { ...repos, providerCalls: crashing } });
+    await expect(run(acts.llm.runLlmStep, 1, { taskId: worldImageTaskId, step: 'world_image_prompts' })).rejects.toThrow(/injected fault/);
+    await run(acts.llm.runLlmStep, 2, { taskId: worldImageTaskId, step: 'world_image_prompts' });
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId, before);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'LLM batch: a step that fails in its third round re-sends only the third round',
+  async () => {
+    const { worldId, descriptionTaskId } = await newWorld(3);
+    const acts = activitiesWith();
+    await run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' });
+    const { characterBatchTaskId } = await run(acts.progress.planWorldChildren, 1, { taskId: descriptionTaskId });
+    const before = await booksOf(worldId);
+    llmStandIn.reset();
+
+    // Round 1 asks for 3 and gets 1; round 2 asks for 2 and gets 1; round 3 fails with a 500.
+    const match = { schemaName: LLM_SCHEMAS.character_batch.name };
+    llmStandIn.faults.push({ fewerItems: 2 }, 1, match);
+    llmStandIn.faults.push({ fewerItems: 1 }, 1, match);
+    llmStandIn.faults.push({ status: 500 }, 1, match);
+    await expect(run(acts.llm.runLlmStep, 1, { taskId: characterBatchTaskId!, step: 'character_batch' })).rejects.toThrow();
+    expect(llmStandIn.requests).toHaveLength(3);
+
+    const { items } = await run(acts.llm.runLlmStep, 2, { taskId: characterBatchTaskId!, step: 'character_batch' });
+    expect(items).toBe(3);
+    expect(llmStandIn.requests).toHaveLength(4); // only round 3 again
+    // Round 3 of the retry asked the same question as the failed one: the conversation was replayed, not redone.
+    expect(llmStandIn.requests[3]!.body.messages).toEqual(llmStandIn.requests[2]!.body.messages);
+    await expectLlmBooksMatch(worldId, before);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'api_calls_made_LLM equals the requests received: crash between reserve and send, and crash after send',
+  async () => {
+    // Reserved, then the process died before the request left: the retry reuses the reservation.
+    const { worldId, descriptionTaskId } = await newWorld();
+    const status = failing(repos.status, 'reserveApiCall', { times: 1, when: 'after' });
+    const acts = activitiesWith({ repos: { ...repos, status } });
+    await expect(run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow(/injected fault/);
+    expect(llmStandIn.requests).toHaveLength(0);
+    expect((await repos.status.require(worldId)).api_calls_made_LLM).toBe(1);
+    await run(acts.llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' });
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId);
+
+    // The request was received and billed, its reply lost: the retry is a second request and counts as one.
+    const { worldImageTaskId } = await run(acts.progress.planWorldChildren, 1, { taskId: descriptionTaskId });
+    const before = await booksOf(worldId);
+    llmStandIn.reset();
+    llmStandIn.faults.push({ dropResponse: true });
+    await expect(run(acts.llm.runLlmStep, 1, { taskId: worldImageTaskId, step: 'world_image_prompts' })).rejects.toThrow();
+    await run(acts.llm.runLlmStep, 2, { taskId: worldImageTaskId, step: 'world_image_prompts' });
+    expect(llmStandIn.requests).toHaveLength(2);
+    const doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_LLM).toBe(before.calls + 2);
+    // The lost reply's charge cannot be known (OpenRouter has no lookup by request): only the answer we received is counted.
+    expect(doc.llm_cost_total).toBeCloseTo(before.cost + llmStandIn.requests[1]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'image: the render store fails after Runware rendered → the retry finds it with getResponse, no second render, cost once',
+  async () => {
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    // Every in-process try of attempt 1 fails (a database that is gone for a few seconds).
+    const providerCalls = failing(repos.providerCalls, 'storeResult', { times: 4, when: 'before' });
+    const acts = activitiesWith({ repos: { ...repos, providerCalls } });
+    await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_header' })).rejects.toThrow(/injected fault/);
+    expect(imageStandIn.requests).toHaveLength(1);
+
+    const { mediaId } = await run(acts.images.renderImage, 2, { taskId: worldImageTaskId, kind: 'world_header' });
+    expect(mediaId).not.toBe('');
+    expect(imageStandIn.requests).toHaveLength(1);
+    expect(imageStandIn.lookups.map((l) => l.answer)).toEqual(['success']);
+    expect(imageStandIn.lookups[0]!.taskUUID).toBe(imageStandIn.requests[0]!.tasks[0].taskUUID);
+    const doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(1);
+    expect(doc.image_cost_total).toBeCloseTo(imageStandIn.requests[0]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'image: the cost write fails after the render is stored → the retry replays it without asking Runware, cost once',
+  async () => {
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    const status = failing(repos.status, 'applyOnce', { times: 1, when: 'before', match: (_w, key) => String(key).startsWith('cost:image:') });
+    const acts = activitiesWith({ repos: { ...repos, status } });
+    await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_icon' })).rejects.toThrow(/injected fault/);
+    expect((await repos.status.require(worldId)).image_cost_total).toBe(0);
+    await run(acts.images.renderImage, 2, { taskId: worldImageTaskId, kind: 'world_icon' });
+    expect(imageStandIn.requests).toHaveLength(1);
+    expect(imageStandIn.lookups).toHaveLength(0);
+    const doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(1);
+    expect(doc.image_cost_total).toBeCloseTo(imageStandIn.requests[0]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'image: Runware task UUIDs are fresh per attempt and recorded before the request; a lost reply is recovered',
+  async () => {
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    const position = `image:${worldImageTaskId}:world_header:q0`;
+    const recordedBeforeSend: boolean[] = [];
+    const runware: RunwareClient = {
+      getResponse: (uuid, signal) => baseDeps.runware.getResponse(uuid, signal),
+      async generateImage(req) {
+        const state = await repos.providerCalls.load(position);
+        recordedBeforeSend.push(state.taskUuids.some((t) => t.uuid === req.taskUUID));
+        return baseDeps.runware.generateImage(req);
+      },
+    };
+    const acts = activitiesWith({ runware });
+
+    imageStandIn.faults.push({ status: 500 });
+    await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_header' })).rejects.toThrow();
+    await run(acts.images.renderImage, 2, { taskId: worldImageTaskId, kind: 'world_header' });
+
+    const uuids = imageStandIn.requests.map((r) => r.tasks[0].taskUUID as string);
+    expect(uuids).toHaveLength(2);
+    expect(new Set(uuids).size).toBe(2);
+    expect(recordedBeforeSend).toEqual([true, true]);
+    // The failed task was asked about before paying again, and answered as failed.
+    expect(imageStandIn.lookups.map((l) => [l.taskUUID, l.answer])).toEqual([[uuids[0], 'error']]);
+    let doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(2); // both requests reached Runware
+    expect(doc.image_cost_total).toBeCloseTo(sum(imageStandIn.requests.map((r) => r.cost)), 12);
+
+    // Rendered and billed, reply lost: recovered by getResponse instead of a second render.
+    imageStandIn.reset();
+    imageStandIn.faults.push({ dropResponse: true });
+    await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_icon' })).rejects.toThrow();
+    await run(acts.images.renderImage, 2, { taskId: worldImageTaskId, kind: 'world_icon' });
+    expect(imageStandIn.requests).toHaveLength(1);
+    expect(imageStandIn.lookups.map((l) => l.answer)).toEqual(['success']);
+    doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(3);
+    expect(doc.image_cost_total).toBeCloseTo(0.0013 * 2, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'api_calls_made_images: a crash between reserve and send reuses the reservation',
+  async () => {
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    const status = failing(repos.status, 'reserveApiCall', { times: 1, when: 'after' });
+    const acts = activitiesWith({ repos: { ...repos, status } });
+    await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_header' })).rejects.toThrow(/injected fault/);
+    expect(imageStandIn.requests).toHaveLength(0);
+    await run(acts.images.renderImage, 2, { taskId: worldImageTaskId, kind: 'world_header' });
+    expect(imageStandIn.requests).toHaveLength(1);
+    const doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(1);
+    expect(doc.image_cost_total).toBeCloseTo(imageStandIn.requests[0]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
