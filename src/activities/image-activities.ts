@@ -147,17 +147,24 @@ interface RenderArgs {
 async function renderOnce(deps: ActivityDeps, args: RenderArgs): Promise<Rendered> {
   const { ref, request, signal } = args;
   const cfg = deps.config.images;
+  const taskUuids = new Map<number, string>();
   const { result } = await paidRequest<Rendered>(deps, {
     ref,
-    async send({ send, onSent }) {
-      // Fresh per request (Runware wants it unique per task), and durable before the request leaves, so a render
-      // whose reply is lost can be found again by a retry.
+    // Fresh per request (Runware wants it unique per task), and durable before the request leaves, so a render
+    // whose reply is lost can be found again by a retry.
+    async prepare(send) {
       const taskUUID = randomUUID();
+      taskUuids.set(send, taskUUID);
       await deps.repos.providerCalls.recordTaskUuid(ref, send, taskUUID);
+    },
+    async send({ send, onSent }) {
+      const taskUUID = taskUuids.get(send);
+      if (!taskUUID) throw new Error(`no task UUID recorded for send ${send} of ${ref.position}`);
       const image = await deps.runware.generateImage({ ...request, taskUUID, signal, onSent });
       return renderedOf(image, cfg.fallbackCostUsd);
     },
-    recover: (state) => findLostRender(deps, state, signal),
+    // UUIDs this attempt made have not been sent yet; only earlier attempts' renders can be lost.
+    recover: (state) => findLostRender(deps, state.taskUuids.filter((t) => taskUuids.get(t.send) !== t.uuid), signal),
     toRecord: (r) => ({ ...r }),
     fromRecord: (d) => ({ imageURL: String(d.imageURL ?? ''), imageUUID: String(d.imageUUID ?? ''), cost: Number(d.cost ?? 0) }),
     costOf: (r) => ({ image_cost_total: r.cost }),
@@ -201,9 +208,13 @@ const renderedOf = (image: GeneratedImage, fallbackCost: number): Rendered => ({
  * A render still processing is waited for a little; if it is still running, the attempt fails (retryable) rather
  * than paying for a second one.
  */
-async function findLostRender(deps: ActivityDeps, state: PositionState, signal: AbortSignal): Promise<{ send: number; result: Rendered } | null> {
+async function findLostRender(
+  deps: ActivityDeps,
+  recorded: PositionState['taskUuids'],
+  signal: AbortSignal,
+): Promise<{ send: number; result: Rendered } | null> {
   let processing = false;
-  for (const { send, uuid } of [...state.taskUuids].reverse()) {
+  for (const { send, uuid } of [...recorded].reverse()) {
     for (let wait = 0; ; wait++) {
       const lookup = await deps.runware.getResponse(uuid, signal);
       if (lookup.status === 'success') return { send, result: renderedOf(lookup.image, deps.config.images.fallbackCostUsd) };

@@ -36,6 +36,8 @@ export interface SendContext {
 
 export interface PaidRequestSpec<R> {
   ref: ProviderCallRef;
+  /** Durable writes that must land before the request leaves (run alongside the limit reservation). */
+  prepare?(send: number): Promise<void>;
   /** Makes the paid request. */
   send(ctx: SendContext): Promise<R>;
   /** Looks for an answer the provider made for an earlier send whose reply never reached us. */
@@ -80,9 +82,12 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
     return spec.fromRecord(stored);
   };
 
-  // Fast path: the first reservation of a fresh position is an insert that succeeds, and nothing is read.
+  // A fresh position (the normal case) reads nothing: its reservation entry, the limit reservation of send 0 and
+  // `prepare(0)` are independent writes run together. Reserving send 0 before knowing the position is fresh is safe:
+  // if it is not, send 0 was reserved before (its key is already applied) or never reserved and about to be reused.
+  const opened = await settleAll([providerCalls.openReservation(ref, 0), reserve(deps, ref, 0), spec.prepare?.(0)]);
   let send = 0;
-  if (!(await providerCalls.openReservation(ref, 0))) {
+  if (!opened[0]) {
     const state = await providerCalls.load(ref.position);
     const storedSend = [...state.results.keys()].sort((a, b) => a - b)[0];
     if (storedSend !== undefined) {
@@ -99,16 +104,11 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
       return { result, replayed: true, send: recovered.send };
     }
     const last = state.reservations - 1;
-    if (last >= 0 && !state.sent.has(last)) {
-      send = last; // that request never left: its reservation is reused
-    } else {
-      send = state.reservations;
-      // A duplicate here means a concurrent attempt opened the same send; both go on under it.
-      await providerCalls.openReservation(ref, send);
-    }
+    // The last send never left: its reservation is reused. Otherwise a new send, reserved anew (a duplicate
+    // reservation entry means a concurrent attempt opened the same send; both go on under it).
+    send = last >= 0 && !state.sent.has(last) ? last : state.reservations;
+    if (send > 0) await settleAll([providerCalls.openReservation(ref, send), reserve(deps, ref, send), spec.prepare?.(send)]);
   }
-
-  await reserveProviderCall(status, ref.worldId, ref.provider, `${ref.position}:s${send}`);
 
   let sentMark: Promise<void> | undefined;
   const onSent = () => {
@@ -131,9 +131,20 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
   }
   await sentMark;
   result = await keep(send, result);
-  await applyCost(send, result);
-  await safeAudit(deps.log, spec, { send, durationMs: performance.now() - started, result });
+  const durationMs = performance.now() - started;
+  await settleAll([applyCost(send, result), safeAudit(deps.log, spec, { send, durationMs, result })]);
   return { result, replayed: false, send };
+}
+
+const reserve = (deps: PaidRequestDeps, ref: ProviderCallRef, send: number) =>
+  reserveProviderCall(deps.repos.status, ref.worldId, ref.provider, `${ref.position}:s${send}`);
+
+/** Awaits every promise (none left floating) and then throws the first failure, or returns the values. */
+async function settleAll<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 async function safeAudit<R>(log: Logger, spec: PaidRequestSpec<R>, outcome: Parameters<NonNullable<PaidRequestSpec<R>['audit']>>[0]) {

@@ -18,7 +18,10 @@ export interface ProviderCallRef {
 
 /** Everything recorded for one position, as {@link ProviderCallRepository.load} returns it. */
 export interface PositionState {
-  /** Number of reservations made (sends 0 … reservations-1). */
+  /**
+   * Number of sends opened (0 … reservations-1): one more than the highest send any entry names, since the
+   * reservation entry is written concurrently with the limit reservation and may be missing after a crash.
+   */
   reservations: number;
   /** Sends whose request left. */
   sent: ReadonlySet<number>;
@@ -104,8 +107,9 @@ export function createProviderCallRepository(db: Db) {
       const results = new Map<number, Record<string, unknown>>();
       const taskUuids: { send: number; uuid: string; at: number }[] = [];
       for (const d of docs) {
-        if (d.entry === 'reservation') reservations = Math.max(reservations, d.send + 1);
-        else if (d.entry === 'sent') sent.add(d.send);
+        reservations = Math.max(reservations, d.send + 1);
+        if (d.entry === 'reservation') continue;
+        if (d.entry === 'sent') sent.add(d.send);
         else if (d.entry === 'result' && d.result) results.set(d.send, d.result);
         else if (d.entry === 'task_uuid' && d.task_uuid) taskUuids.push({ send: d.send, uuid: d.task_uuid, at: d.created_at.getTime() });
       }

@@ -316,7 +316,7 @@ test(
     expect(new Set(uuids).size).toBe(2);
     expect(recordedBeforeSend).toEqual([true, true]);
     // The failed task was asked about before paying again, and answered as failed.
-    expect(imageStandIn.lookups.map((l) => [l.taskUUID, l.answer])).toEqual([[uuids[0], 'error']]);
+    expect(imageStandIn.lookups.map((l) => [l.taskUUID, l.answer])).toEqual([[uuids[0]!, 'error']]);
     let doc = await repos.status.require(worldId);
     expect(doc.api_calls_made_images).toBe(2); // both requests reached Runware
     expect(doc.image_cost_total).toBeCloseTo(sum(imageStandIn.requests.map((r) => r.cost)), 12);
