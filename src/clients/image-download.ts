@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { redactUrl } from '../domain/redact';
 import { ProviderResponseError, toProviderError } from './provider-errors';
 
 export interface DownloadImageOptions {
@@ -24,10 +25,12 @@ const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
 export async function downloadImage(url: string, opts: DownloadImageOptions): Promise<DownloadedImage> {
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
   const ctx = { provider: 'images' as const, secrets: [], timeoutMs: opts.timeoutMs, signal: opts.signal };
+  // Image URLs can be signed (CDN tokens in the query): messages name the URL without them.
+  const shownUrl = redactUrl(url);
   const tooLarge = () =>
     new ProviderResponseError({
       provider: 'images',
-      message: `image at ${url} exceeds ${maxBytes} bytes`,
+      message: `image at ${shownUrl} exceeds ${maxBytes} bytes`,
       retryable: false,
     });
   try {
@@ -58,7 +61,7 @@ export async function downloadImage(url: string, opts: DownloadImageOptions): Pr
       }
     }
     if (total === 0) {
-      throw new ProviderResponseError({ provider: 'images', message: `image at ${url} is empty`, retryable: true });
+      throw new ProviderResponseError({ provider: 'images', message: `image at ${shownUrl} is empty`, retryable: true });
     }
     const bytes = new Uint8Array(total);
     let offset = 0;

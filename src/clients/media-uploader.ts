@@ -18,6 +18,7 @@
  */
 import ky from 'ky';
 import type { Client } from '@connectrpc/connect';
+import { redactedErrorChain, redactText, redactUrl, secretsOfUrl } from '../domain/redact';
 import type { MediaService, MediaType } from '../gen/media/media_pb';
 import { idempotencyHeaders } from './service-clients';
 
@@ -47,7 +48,8 @@ export interface MediaUploader {
   /**
    * HTTP PUT of the raw bytes to the presigned URL, no retries (the caller's
    * Temporal retry policy owns retries). Success on 200/201/204; otherwise throws
-   * an {@link UploadHttpError}. Timeouts and network errors surface as ky errors.
+   * an {@link UploadHttpError}; timeouts and network errors throw an {@link UploadNetworkError}.
+   * Neither error's message, stack or properties contain the URL's query (its signature).
    */
   put(uploadUrl: string, bytes: Uint8Array, contentType: string, signal?: AbortSignal): Promise<void>;
   /** ConfirmUpload; throws if the service answers success=false. */
@@ -76,15 +78,25 @@ export class UploadHttpError extends Error {
   }
 }
 
+/**
+ * The presigned PUT got no answer (timeout, refused, reset). Wraps ky's error, whose message quotes the
+ * full URL, signature included (and Bun's fetch error carries it in `path`): the message here names the
+ * redacted URL, and the cause is a redacted copy kept for its kind and stack.
+ */
+export class UploadNetworkError extends Error {
+  override readonly name = 'UploadNetworkError';
+  constructor(
+    readonly url: string,
+    readonly kind: 'timeout' | 'network',
+    options?: { cause?: unknown },
+  ) {
+    super(kind === 'timeout' ? `Upload PUT to ${url} timed out` : `Upload PUT to ${url} failed: no response`, options);
+  }
+}
+
 /** Presign/confirm answered but the answer is unusable (empty ids, success=false). */
 export class MediaServiceResponseError extends Error {
   override readonly name = 'MediaServiceResponseError';
-}
-
-/** Strip the query string (presigned signature) before putting a URL in an error. */
-function redactUrl(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
 }
 
 export function createMediaUploader(opts: MediaUploaderOptions): MediaUploader {
@@ -118,22 +130,32 @@ export function createMediaUploader(opts: MediaUploaderOptions): MediaUploader {
     },
 
     async put(uploadUrl, bytes, contentType, signal) {
-      const res = await http.put(uploadUrl, {
-        body: bytes,
-        headers: { 'content-type': contentType },
-        ...(signal ? { signal } : {}),
-      });
+      const shownUrl = redactUrl(uploadUrl);
+      let res: Response;
+      try {
+        res = await http.put(uploadUrl, {
+          body: bytes,
+          headers: { 'content-type': contentType },
+          ...(signal ? { signal } : {}),
+        });
+      } catch (err) {
+        if (signal?.aborted) throw err; // cancellation: the activity reports it as such
+        const name = (err as { name?: unknown } | null)?.name;
+        throw new UploadNetworkError(shownUrl, name === 'TimeoutError' ? 'timeout' : 'network', { cause: redactedErrorChain(err) });
+      }
       if (PUT_SUCCESS.has(res.status)) {
         await res.body?.cancel();
         return;
       }
       let snippet = '';
       try {
-        snippet = (await res.text()).slice(0, 200);
+        // Object stores echo the rejected request in their error bodies (S3's SignatureDoesNotMatch
+        // quotes the signature and the canonical query), so the URL's own secret values are masked too.
+        snippet = redactText(await res.text(), secretsOfUrl(uploadUrl)).slice(0, 200);
       } catch {
         // Body unreadable; the status is what matters.
       }
-      throw new UploadHttpError(res.status, redactUrl(uploadUrl), snippet);
+      throw new UploadHttpError(res.status, shownUrl, snippet);
     },
 
     async confirm(mediaId, idempotencyKey, signal) {

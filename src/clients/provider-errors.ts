@@ -3,9 +3,11 @@
  *
  * Each class sets a stable `name` and carries `retryable`, so the activity layer can map them to
  * `ApplicationFailure`s without `instanceof` (which breaks across module copies and the workflow
- * sandbox): use the `is*` guards below, which check `name` only. This module imports nothing, so
- * type guards can be used anywhere.
+ * sandbox): use the `is*` guards below, which check `name` only. This module imports only the pure
+ * redaction rules, so type guards can be used anywhere. Every message built here is redacted: ky quotes
+ * the request URL in its own errors, and a URL may carry credentials in its query string.
  */
+import { redactedErrorChain, redactText } from '../domain/redact';
 
 /** Which upstream an error came from. */
 export type ProviderKind = 'llm' | 'images';
@@ -194,7 +196,10 @@ export function retryAfterFromBody(body: unknown): number | undefined {
   return undefined;
 }
 
-/** Truncates a body for error messages and removes every occurrence of the given secrets. */
+/**
+ * Truncates a body for error messages, removes every occurrence of the given secrets and masks
+ * credentials (URL queries and user-info, Bearer values, credential-named fields; see domain/redact).
+ */
 export function snippet(body: unknown, secrets: readonly string[] = [], max: number = BODY_SNIPPET_MAX): string {
   let text: string;
   if (body === undefined || body === null) text = '';
@@ -209,7 +214,7 @@ export function snippet(body: unknown, secrets: readonly string[] = [], max: num
   for (const secret of secrets) {
     if (secret.length >= 4) text = text.split(secret).join('[redacted]');
   }
-  text = text.replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/g, 'Bearer [redacted]');
+  text = redactText(text);
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
@@ -224,7 +229,7 @@ export function toProviderError(
 ): ProviderError {
   if (isProviderError(err)) return err;
   if (ctx.signal?.aborted) {
-    return new ProviderAbortedError(ctx.provider, `${ctx.provider} request aborted by caller`, { cause: err });
+    return new ProviderAbortedError(ctx.provider, `${ctx.provider} request aborted by caller`, { cause: redactedErrorChain(err) });
   }
   const e = err as { name?: unknown; response?: Response; data?: unknown; message?: unknown };
   if (e?.name === 'HTTPError' && e.response) {
@@ -240,11 +245,13 @@ export function toProviderError(
       code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     });
   }
-  if (e?.name === 'TimeoutError') return new ProviderTimeoutError(ctx.provider, ctx.timeoutMs, { cause: err });
+  // Causes are redacted copies: ky's errors quote the URL and hold the Request, Bun's fetch errors hold it in `path`.
+  const cause = redactedErrorChain(err);
+  if (e?.name === 'TimeoutError') return new ProviderTimeoutError(ctx.provider, ctx.timeoutMs, { cause });
   if (e?.name === 'AbortError') {
     // An abort we did not ask for (no caller signal) — treat as a dropped connection.
-    return new ProviderNetworkError(ctx.provider, `${ctx.provider} request aborted`, { cause: err });
+    return new ProviderNetworkError(ctx.provider, `${ctx.provider} request aborted`, { cause });
   }
   const message = snippet(typeof e?.message === 'string' ? e.message : String(err), ctx.secrets, 300);
-  return new ProviderNetworkError(ctx.provider, `${ctx.provider} request failed: ${message}`, { cause: err });
+  return new ProviderNetworkError(ctx.provider, `${ctx.provider} request failed: ${message}`, { cause });
 }

@@ -1,5 +1,5 @@
 import type { WorldDescription } from '../schemas/llm';
-import { bullets, languageInstruction, paragraphs, renderWorld, tagged } from './render';
+import { bullets, DATA_RULE, languageInstruction, paragraphs, renderWorld, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface CharacterBatchPromptInput {
@@ -23,6 +23,7 @@ export interface CharacterBatchPromptInput {
 }
 
 const SYSTEM = `You are the casting director of Generia, a social network in the style of Instagram where every account belongs to an AI character living in a fictional world. You invent the people of a world: varied, specific, believable, with their own lives, opinions and reasons to post.
+${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
 /** Step 3: concepts for one batch of characters. */

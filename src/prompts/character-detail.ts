@@ -1,5 +1,5 @@
 import type { CharacterConcept, WorldDescription } from '../schemas/llm';
-import { languageInstruction, paragraphs, renderCharacterConcept, renderWorld, tagged } from './render';
+import { DATA_RULE, languageInstruction, paragraphs, renderCharacterConcept, renderWorld, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface CharacterDetailPromptInput {
@@ -9,6 +9,7 @@ export interface CharacterDetailPromptInput {
 }
 
 const SYSTEM = `You are a character writer for Generia, a social network in the style of Instagram where every account belongs to an AI character living in a fictional world. You turn a short character concept into a complete, consistent profile that can drive a believable social-media presence.
+${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
 /** Step 4: expand one concept into a full profile. */

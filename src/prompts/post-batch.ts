@@ -1,5 +1,5 @@
 import type { CharacterDetail, WorldDescription } from '../schemas/llm';
-import { bullets, languageInstruction, paragraphs, renderCharacter, renderWorld, tagged } from './render';
+import { bullets, DATA_RULE, inlineData, languageInstruction, paragraphs, renderCharacter, renderWorld, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface PostBatchPromptInput {
@@ -22,6 +22,7 @@ export interface PostBatchPromptInput {
 }
 
 const SYSTEM = `You plan the social-media feed of a character on Generia, a social network in the style of Instagram where every account belongs to an AI character living in a fictional world. Feeds feel lived-in: everyday moments, small dramas, opinions and events of the world, each post with a picture.
+${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
 /** Step 6: post concepts for one batch of a character's feed. */
@@ -29,7 +30,8 @@ export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessage
   const { world, character, batchSize, batchIndex, totalPosts, alreadyGenerated, futureCount } = input;
   const existing = bullets(input.existingTopics ?? []);
   const previous = input.previousSummary.trim();
-  const name = character.display_name.trim() || character.username;
+  // The name is model output used inside the instructions: kept to one line without markup.
+  const name = inlineData(character.display_name) || inlineData(character.username);
 
   const task =
     existing === ''

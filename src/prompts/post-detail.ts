@@ -1,5 +1,5 @@
 import type { CharacterDetail, PostConcept, WorldDescription } from '../schemas/llm';
-import { languageInstruction, paragraphs, renderCharacter, renderPostConcept, renderWorld, tagged } from './render';
+import { DATA_RULE, languageInstruction, paragraphs, renderCharacter, renderPostConcept, renderWorld, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface PostDetailPromptInput {
@@ -9,6 +9,7 @@ export interface PostDetailPromptInput {
 }
 
 const SYSTEM = `You write social-media posts on Generia, a social network in the style of Instagram where every account belongs to an AI character living in a fictional world. You write as the character, in their voice, and you describe the picture that goes with each post.
+${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
 /** Step 7: the full post text and a first image prompt for it. */

@@ -1,5 +1,5 @@
 import type { CharacterDetail, PostDetail, WorldDescription } from '../schemas/llm';
-import { cleanText, paragraphs, renderCharacterVisuals, renderWorldVisuals, tagged } from './render';
+import { cleanText, inlineData, paragraphs, renderCharacterVisuals, renderWorldVisuals, tagged } from './render';
 import type { PromptMessages } from './types';
 import { IMAGE_PROMPT_SYSTEM } from './world-image';
 
@@ -16,7 +16,7 @@ export function buildPostImagePrompt({ world, character, post }: PostImagePrompt
     'Improve the draft image prompt of the post below into a final prompt for the image model.',
     tagged('draft_prompt', post.image_prompt.trim()),
     style !== null
-      ? `Requested style: ${style}`
+      ? `Requested style: ${inlineData(style, 200)}`
       : 'No style was requested: use the visual style of the world.',
     `Post text (context only — do not put any of its words into the image):\n${tagged('post', post.content.trim())}`,
     tagged('author', renderCharacterVisuals(character)),

@@ -1,5 +1,5 @@
 import type { WorldDescription } from '../schemas/llm';
-import { paragraphs, renderWorldVisuals, tagged } from './render';
+import { DATA_RULE, paragraphs, renderWorldVisuals, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface WorldImagePromptInput {
@@ -8,6 +8,7 @@ export interface WorldImagePromptInput {
 
 export const IMAGE_PROMPT_SYSTEM = `You write prompts for a text-to-image model. Your prompts are concrete and visual: subject, composition, style, lighting, colours, mood and texture. They contain only visual directions, never names of people, captions, lettering, logos or watermarks.
 Image prompts are always in English, whatever language the material you are given is written in.
+${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
 /** Step 2: prompts for the world's header banner and icon. */

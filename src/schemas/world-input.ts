@@ -1,13 +1,70 @@
 import * as v from 'valibot';
 
-// Input of the root workflow `InitWorldCreationWorkflow`, sent by world-service (Go, JSON). Unknown keys are
-// tolerated so world-service can add fields without breaking the worker. Pure: used inside workflow code.
+// Input of the root workflow `InitWorldCreationWorkflow`, sent by world-service (Go, JSON; spec 12):
+// `{ world_id, world_name, world_prompt, characters_count, posts_count }`, one argument, nothing else.
+// Pure and deterministic: it runs inside workflow code.
+//
+// What is accepted is decided field by field against what the platform can send:
+// - unknown keys are tolerated (world-service may add fields, spec 17) but dropped from the output, so an
+//   extra blob never travels on into activity payloads or task storage;
+// - counts are world-service's ranges (it defaults ≤ 0 to 25/150 and then checks 1–40 and 1–250), whole
+//   numbers only: Go sends `int`, so "3", 2.5 or null never come from the platform;
+// - the prompt has no length limit on the platform (api-gateway asks for ≥ 10 characters, world-service for
+//   non-empty, the column is TEXT), so the only ceiling is what the world-description model can read.
 
 export const CHARACTERS_MIN = 1;
 export const CHARACTERS_MAX = 40;
 export const POSTS_MIN = 1;
 export const POSTS_MAX = 250;
-export const WORLD_PROMPT_MAX = 4000;
+
+/**
+ * Ceiling on the prompt, in UTF-8 bytes. Only the world-description call reads the prompt, and a token
+ * never covers less than one byte (byte-level tokenizers), so bytes bound tokens from above. The default
+ * model (google/gemini-2.5-flash) reads 1,048,576 tokens; with 4,096 output tokens, a repair round and
+ * the prompt template that leaves a little over 1,000,000. A smaller-context model configured for that
+ * step is refused by the provider itself (HTTP 400, a non-retryable failure with the provider's reason).
+ * It is also well below Temporal's 2 MB payload limit, which bounds what a start can carry at all.
+ */
+export const WORLD_PROMPT_MAX_BYTES = 1_000_000;
+
+/** world-service sends `worlds.id`: a Postgres UUID in its canonical lower-case text form. */
+export const WORLD_ID_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * Ids safe to write a rejection under (`world_generation_status._id`): no `:` (the task-id separator),
+ * no `.`/`$` (special in MongoDB paths), no control characters, bounded. A non-UUID id that passes this is
+ * still rejected, but the rejection is recorded where the starter can read it.
+ */
+export const WORLD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+// Control characters: C0 and C1 controls other than TAB, LF and CR carry no meaning for a model and are
+// stripped (NUL cannot even come from world-service: Postgres TEXT refuses it; others can). VT, FF and NEL
+// separate words, so they become spaces. Unpaired UTF-16 surrogates cannot be encoded as UTF-8 for the
+// provider or MongoDB and are stripped too. The text that remains must still contain something visible:
+// a prompt of only NULs, spaces or zero-width characters is empty.
+const SPACE_LIKE_CONTROLS = /[\v\f\u0085]/g;
+const OTHER_CONTROLS = /[\u0000-\u0008\u000e-\u001f\u007f-\u009f]/g;
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const VISIBLE = /[^\p{White_Space}\p{Cc}\p{Cf}]/u;
+
+/** Strips control characters and unpaired surrogates (rule above), then trims. */
+export function cleanUserText(text: string): string {
+  return text.replace(SPACE_LIKE_CONTROLS, ' ').replace(OTHER_CONTROLS, '').replace(LONE_SURROGATES, '').trim();
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      bytes += 4; // a surrogate pair (the cleaned text has no lone ones)
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
 
 const countBetween = (min: number, max: number) => {
   const message = `expected an integer between ${min} and ${max}`;
@@ -16,24 +73,28 @@ const countBetween = (min: number, max: number) => {
 
 const positiveLimit = () => {
   const message = 'expected a positive integer, null or nothing';
-  return v.nullish(v.pipe(v.number(message), v.integer(message), v.minValue(1, message)));
+  return v.nullish(v.pipe(v.number(message), v.safeInteger(message), v.minValue(1, message)));
 };
 
-export const WORLD_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-
-export const InitWorldInputSchema = v.looseObject({
-  // world-service sends a UUID. The id becomes the prefix of every task and child workflow id
-  // (`<world_id>:<step>`), so it must not contain the ':' separator or other punctuation.
+export const InitWorldInputSchema = v.object({
+  // The id becomes the prefix of every task and child workflow id (`<world_id>:<step>`).
   world_id: v.pipe(
-    v.string('expected a non-empty string'),
-    v.regex(WORLD_ID_PATTERN, 'expected an id of 1–128 letters, digits, "-" or "_" (world-service sends a UUID)'),
+    v.string('expected a UUID string'),
+    v.regex(WORLD_ID_UUID, 'expected a lower-case UUID like "7d0c1a52-5b3e-4f7e-9a41-3c2b1d0e9f88" (world-service sends worlds.id)'),
   ),
-  world_name: v.optional(v.string('expected a string'), ''),
+  // Optional: the name is replaced by the generated one when it is empty or the frontend's placeholder.
+  world_name: v.pipe(
+    v.nullish(v.string('expected a string'), ''),
+    v.transform((name) => cleanUserText(name ?? '')),
+  ),
   world_prompt: v.pipe(
     v.string('expected a non-empty string'),
-    v.trim(),
-    v.nonEmpty('expected a non-empty text'),
-    v.maxLength(WORLD_PROMPT_MAX, `expected at most ${WORLD_PROMPT_MAX} characters`),
+    v.transform(cleanUserText),
+    v.check((text) => VISIBLE.test(text), 'expected some visible text (control characters and spaces are removed first)'),
+    v.check(
+      (text) => utf8Length(text) <= WORLD_PROMPT_MAX_BYTES,
+      `expected at most ${WORLD_PROMPT_MAX_BYTES} bytes of UTF-8 text, the most the world-description model's context can hold`,
+    ),
   ),
   characters_count: countBetween(CHARACTERS_MIN, CHARACTERS_MAX),
   posts_count: countBetween(POSTS_MIN, POSTS_MAX),
@@ -42,7 +103,7 @@ export const InitWorldInputSchema = v.looseObject({
 });
 
 export type InitWorldInputRaw = v.InferInput<typeof InitWorldInputSchema>;
-/** Validated input; `world_prompt` is trimmed, `world_name` defaults to "". */
+/** Validated input: texts cleaned (see {@link cleanUserText}), `world_name` defaults to "", unknown keys dropped. */
 export type InitWorldInput = v.InferOutput<typeof InitWorldInputSchema>;
 
 export type ParseInitWorldInputResult =
@@ -51,19 +112,43 @@ export type ParseInitWorldInputResult =
       ok: false;
       /** One entry per bad field, e.g. "characters_count: expected an integer between 1 and 40, got 0". */
       problems: string[];
-      /** The world id, if `world_id` itself was a readable non-empty string. */
+      /** The world id, if `world_id` is safe to record the rejection under ({@link WORLD_ID_PATTERN}). */
       worldId: string | null;
     };
+
+const SHOWN_CHARS = 40;
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing (missing)';
   if (typeof value === 'string') {
-    const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
-    return `${JSON.stringify(shown)}${value.length > 40 ? ` (${value.length} characters)` : ''}`;
+    const long = value.length > SHOWN_CHARS;
+    const shown = JSON.stringify(long ? `${value.slice(0, SHOWN_CHARS)}…` : value);
+    return long ? `${shown} (${value.length} characters)` : shown;
   }
   if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+function describeText(text: string): string {
+  return `${describeValue(text)}, ${utf8Length(text)} bytes`;
+}
+
+/**
+ * Validates the root workflow's arguments: exactly one, the world object. world-service sends one; a
+ * second argument means the starter is not speaking this contract, so nothing in it is guessed at.
+ */
+export function parseInitWorldArgs(args: readonly unknown[]): ParseInitWorldInputResult {
+  const parsed = parseInitWorldInput(args[0]);
+  if (args.length <= 1) return parsed;
+  const problem = `input: expected one argument (the world object), got ${args.length}`;
+  return parsed.ok
+    ? { ok: false, problems: [problem], worldId: safeWorldId(parsed.value.world_id) }
+    : { ok: false, problems: [problem, ...parsed.problems], worldId: parsed.worldId };
+}
+
+function safeWorldId(id: unknown): string | null {
+  return typeof id === 'string' && WORLD_ID_PATTERN.test(id) ? id : null;
 }
 
 /** Validates the root workflow input and reports every bad field at once. Pure and deterministic. */
@@ -80,10 +165,10 @@ export function parseInitWorldInput(raw: unknown): ParseInitWorldInputResult {
     const path = v.getDotPath(issue) ?? 'input';
     if (seen.has(path)) continue; // one problem per field: the first issue is the informative one
     seen.add(path);
-    const missing = issue.type === 'loose_object' && issue.path?.at(-1)?.origin === 'key';
-    problems.push(missing ? `${path}: is required but missing` : `${path}: ${issue.message}, got ${describeValue(issue.input)}`);
+    const missing = issue.type === 'object' && issue.path?.at(-1)?.origin === 'key';
+    // A failed check sees the cleaned text; size is what matters for the ceiling.
+    const got = issue.type === 'check' && typeof issue.input === 'string' ? describeText(issue.input) : describeValue(issue.input);
+    problems.push(missing ? `${path}: is required but missing` : `${path}: ${issue.message}, got ${got}`);
   }
-  const id = (raw as Record<string, unknown>)['world_id'];
-  const worldId = typeof id === 'string' && WORLD_ID_PATTERN.test(id) ? id : null;
-  return { ok: false, problems, worldId };
+  return { ok: false, problems, worldId: safeWorldId((raw as Record<string, unknown>)['world_id']) };
 }

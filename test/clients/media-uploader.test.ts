@@ -3,8 +3,12 @@
  * real loopback gRPC and HTTP.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import { Code, ConnectError, createClient, createRouterTransport } from '@connectrpc/connect';
 import { createMediaUploader, type MediaUploader } from '../../src/clients/media-uploader';
+import { toApplicationFailure } from '../../src/errors';
 import { createServiceClients, type ServiceClients } from '../../src/clients/service-clients';
 import { MediaService, MediaType } from '../../src/gen/media/media_pb';
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
@@ -85,12 +89,14 @@ describe('media uploader', () => {
   );
 
   test(
-    'presign is idempotent per key: a retried presign reuses the media row',
+    'presign sends the key, but like the real media service the stand-in ignores it: a repeated presign is a new row',
     async () => {
+      // That is why the image activity remembers its first presign instead of presigning again.
       const a = await uploader.presign(presignArgs('k1'));
       const b = await uploader.presign(presignArgs('k1'));
-      expect(b).toEqual(a);
-      expect(standIns.state.media.size).toBe(1);
+      expect(b.mediaId).not.toBe(a.mediaId);
+      expect(standIns.state.media.size).toBe(2);
+      expect(standIns.calls.map((c) => c.idempotencyKey)).toEqual(['k1', 'k1']);
     },
     T,
   );
@@ -171,6 +177,95 @@ describe('media uploader', () => {
       expect((await rejection(noUrl.presign(presignArgs('a')))).message).toMatch(/upload_url/);
       const notOk = createMediaUploader({ media: fake({ mediaId: 'm', uploadUrl: 'u' }, false), httpTimeoutMs: 1_000 });
       expect((await rejection(notOk.confirm('m', 'k'))).message).toMatch(/success=false/);
+    },
+    T,
+  );
+});
+
+/** Every text of an error that can leave the process: message, stack, cause chain, and what a logger prints. */
+function everyText(err: unknown): string {
+  const parts: string[] = [inspect(err, { depth: 10 })];
+  for (let e = err as { message?: string; stack?: string; cause?: unknown } | undefined, i = 0; e && i < 10; e = e.cause as typeof e, i++) {
+    parts.push(String(e.message), String(e.stack));
+  }
+  return parts.join('\n');
+}
+
+describe('no signature in upload failures', () => {
+  const SIGNATURE = 'c0ffee00d15ea5e5b16b00b5deadbeef0123456789';
+  let server: http.Server;
+  let base: string;
+  const received: string[] = [];
+
+  beforeAll(async () => {
+    // Plays an object store: /hang never answers, /s3 answers like S3 to a bad signature (it quotes the
+    // signature it was given and the canonical query string).
+    server = http.createServer((req, res) => {
+      received.push(req.url ?? '');
+      if (req.url?.startsWith('/hang')) return; // no answer at all
+      const sig = new URL(req.url ?? '/', 'http://x').searchParams.get('X-Amz-Signature') ?? '';
+      res.writeHead(403, { 'content-type': 'application/xml' }).end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided.</Message>` +
+          `<SignatureProvided>${sig}</SignatureProvided><CanonicalRequest>PUT\n/bucket/h.png\nX-Amz-Signature=${sig}</CanonicalRequest><RequestId>${sig}</RequestId></Error>`,
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }, T);
+
+  afterAll(async () => {
+    server?.closeAllConnections();
+    await new Promise((r) => server?.close(r));
+  }, T);
+
+  const presigned = (path: string) =>
+    `${base}${path}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAEXAMPLE%2F20261201&X-Amz-Signature=${SIGNATURE}`;
+
+  test(
+    'a PUT that times out: the error, its failure, cause chain and logged form never quote the signature',
+    async () => {
+      const u = createMediaUploader({ media: clients.media, httpTimeoutMs: 300 });
+      const err = await rejection(u.put(presigned('/hang/h.png'), PNG, 'image/png'));
+      expect(received.some((r) => r.includes(SIGNATURE))).toBe(true); // the real URL was used
+      expect(err.name).toBe('UploadNetworkError');
+      expect(err.message).toBe(`Upload PUT to ${base}/hang/h.png?[redacted] timed out`);
+      const failure = toApplicationFailure(err, 'image post_image for task t1');
+      expect(failure.nonRetryable).toBe(false);
+      expect(failure.type).toBe('UploadFailed');
+      // ky's TimeoutError ("Request timed out: PUT <url>") is still the cause, for its kind and stack.
+      expect(everyText(failure)).toContain('TimeoutError');
+      expect(everyText(failure)).not.toContain(SIGNATURE);
+      expect(everyText(failure)).not.toContain('AKIAEXAMPLE');
+    },
+    T,
+  );
+
+  test(
+    'a refused connection: no signature anywhere',
+    async () => {
+      const closed = http.createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise((r) => closed.close(r));
+      const u = createMediaUploader({ media: clients.media, httpTimeoutMs: 2_000 });
+      const err = await rejection(u.put(`http://127.0.0.1:${port}/h.png?X-Amz-Signature=${SIGNATURE}`, PNG, 'image/png'));
+      expect(err.name).toBe('UploadNetworkError');
+      const failure = toApplicationFailure(err, 'upload');
+      expect(failure.nonRetryable).toBe(false);
+      expect(everyText(err)).not.toContain(SIGNATURE);
+      expect(everyText(failure)).not.toContain(SIGNATURE);
+    },
+    T,
+  );
+
+  test(
+    "an object store's 403 body that quotes the signature is masked in the error",
+    async () => {
+      const err = await rejection(uploader.put(presigned('/s3/h.png'), PNG, 'image/png'));
+      expect(err).toMatchObject({ name: 'UploadHttpError', status: 403 });
+      expect((err as unknown as { bodySnippet: string }).bodySnippet).toContain('SignatureDoesNotMatch');
+      expect(everyText(err)).not.toContain(SIGNATURE);
+      expect(everyText(toApplicationFailure(err, 'upload'))).not.toContain(SIGNATURE);
     },
     T,
   );
