@@ -64,13 +64,17 @@ interface CompletionEnvelope {
   error?: { code?: unknown; message?: unknown; metadata?: unknown };
 }
 
-/** A ky before-request hook that reports the request as sent; never lets the callback break the request. */
-export function sentHook(onSent: (() => void) | undefined): { hooks?: { beforeRequest: Array<() => void> } } {
+/**
+ * A ky before-request hook that reports the request as sent (the last step before fetch; a request whose signal is
+ * already aborted never leaves). The callback cannot break the request.
+ */
+export function sentHook(onSent: (() => void) | undefined): { hooks?: { beforeRequest: Array<(state: { request: Request }) => void> } } {
   if (!onSent) return {};
   return {
     hooks: {
       beforeRequest: [
-        () => {
+        ({ request }) => {
+          if (request.signal.aborted) return;
           try {
             onSent();
           } catch {

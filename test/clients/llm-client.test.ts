@@ -79,6 +79,34 @@ describe('createLlmClient against the OpenRouter stand-in', () => {
     });
   });
 
+  test('onSent fires once as the request leaves, before the answer; not when the request is never made', async () => {
+    const events: string[] = [];
+    stand.setLatency(() => {
+      events.push('received');
+      return 0;
+    });
+    try {
+      await client().chat({ ...request(), onSent: () => events.push('sent') });
+      expect(events).toEqual(['sent', 'received']);
+      const aborted = new AbortController();
+      aborted.abort();
+      let fired = 0;
+      await client().chat({ ...request(), signal: aborted.signal, onSent: () => fired++ }).catch(() => {});
+      expect(fired).toBe(0);
+      expect(stand.requests).toHaveLength(1);
+    } finally {
+      stand.setLatency(0);
+    }
+  });
+
+  test('dropResponse: the stand-in bills the answer and resets the connection → ProviderNetworkError', async () => {
+    stand.faults.push({ dropResponse: true });
+    const err = await client().chat(request()).then(() => null, (e: unknown) => e);
+    expect((err as Error).name).toBe('ProviderNetworkError');
+    expect(stand.requests).toHaveLength(1);
+    expect(stand.requests[0]!.cost).toBe(0.0005);
+  });
+
   test('deterministic for the same prompt, different for another prompt', async () => {
     const a = await client().chat(request());
     const b = await client().chat(request());

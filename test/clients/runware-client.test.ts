@@ -163,3 +163,53 @@ describe('createRunwareClient + downloadImage against the Runware stand-in', () 
     expect(err.retryable).toBe(false);
   });
 });
+
+describe('getResponse: finding a render whose reply was lost', () => {
+  test('a finished render is found by its task UUID with its cost; lookups are free and not recorded as renders', async () => {
+    const sent: string[] = [];
+    const r = req();
+    const img = await client().generateImage({ ...r, onSent: () => sent.push(r.taskUUID) });
+    expect(sent).toEqual([r.taskUUID]);
+    const found = await client().getResponse(r.taskUUID);
+    expect(found).toEqual({ status: 'success', image: { imageURL: img.imageURL, imageUUID: img.imageUUID, cost: 0.0013, taskUUID: r.taskUUID } });
+    expect(stand.requests).toHaveLength(1);
+    expect(stand.lookups.map((l) => l.answer)).toEqual(['success']);
+  });
+
+  test('a reply lost in transit (dropResponse) is still rendered and billed, and found afterwards', async () => {
+    stand.faults.push({ dropResponse: true });
+    const r = req();
+    const err = await catchErr(client().generateImage(r));
+    expect((err as Error).name).toBe('ProviderNetworkError');
+    expect(stand.requests[0]!.cost).toBe(0.0013);
+    const found = await client().getResponse(r.taskUUID);
+    expect(found.status).toBe('success');
+    if (found.status === 'success') expect(found.image.cost).toBe(0.0013);
+  });
+
+  test('processing while the render runs; failed for a task that errored; unknown for a UUID never sent', async () => {
+    stand.setLatency(300);
+    try {
+      const r = req();
+      const pending = client().generateImage(r);
+      await new Promise((res) => setTimeout(res, 100));
+      expect(await client().getResponse(r.taskUUID)).toEqual({ status: 'processing' });
+      await pending;
+    } finally {
+      stand.setLatency(0);
+    }
+    stand.faults.push({ errors: true, code: 'provider' });
+    const failed = req();
+    await catchErr(client().generateImage(failed));
+    expect(await client().getResponse(failed.taskUUID)).toEqual({ status: 'failed', code: 'provider' });
+    expect(await client().getResponse(randomUUID())).toEqual({ status: 'unknown' });
+  });
+
+  test('a wrong API key is an error, not "unknown" (never a reason to pay again blindly)', async () => {
+    const bad = createRunwareClient({ baseUrl: stand.url, apiKey: 'wrong', timeoutMs: 2000 });
+    const err = (await catchErr(bad.getResponse(randomUUID()))) as ProviderHttpError;
+    expect(isProviderHttpError(err)).toBe(true);
+    expect(err.status).toBe(401);
+    expect(err.message).not.toContain(API_KEY);
+  });
+});
