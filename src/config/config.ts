@@ -162,6 +162,20 @@ const mongoUri = () =>
     'mongodb://localhost:27017',
   );
 
+/**
+ * Start-to-close timeout of one services activity attempt: `serviceActivityOptions` in
+ * src/workflows/activity-options.ts (config must not import workflow code; test/config/grpc-deadline.test.ts keeps
+ * the two equal).
+ */
+export const SERVICES_ACTIVITY_TIMEOUT_MS = 60_000;
+/**
+ * Upper bound of `GRPC_DEADLINE_MS`. One attempt of a creation may wait for an earlier call to settle, read back
+ * (one or more GetCharacterPosts pages) and create — each call bounded by the deadline — so a quarter of the
+ * attempt's timeout keeps every call inside its attempt: Temporal never starts a retry while a call of the previous
+ * attempt can still commit.
+ */
+export const MAX_GRPC_DEADLINE_MS = SERVICES_ACTIVITY_TIMEOUT_MS / 4;
+
 /** What each variable expects, for error messages. Keys are the environment variable names. */
 const EXPECTED: Record<string, string> = {
   TEMPORAL_ADDRESS: 'host:port of the Temporal frontend',
@@ -190,7 +204,7 @@ const EXPECTED: Record<string, string> = {
   POST_SERVICE_URL: 'an http(s) URL',
   MEDIA_SERVICE_URL: 'an http(s) URL',
   WORLD_SERVICE_URL: 'an http(s) URL',
-  GRPC_DEADLINE_MS: 'an integer 100..600000 (milliseconds)',
+  GRPC_DEADLINE_MS: `an integer 100..${MAX_GRPC_DEADLINE_MS} (milliseconds): at most a quarter of the services activity's ${SERVICES_ACTIVITY_TIMEOUT_MS} ms start-to-close timeout`,
   WORKER_ROLES: `a comma-separated subset of ${WORKER_ROLES.join(',')}`,
   MAX_WORKFLOW_TASKS_PER_WORKER: 'an integer 1..10000',
   MAX_ACTIVITIES_PER_WORKER: 'an integer 1..10000',
@@ -247,7 +261,18 @@ const FlatEnvSchema = v.object({
   POST_SERVICE_URL: url('http://post-service:8082'),
   MEDIA_SERVICE_URL: url('http://media-service:8083'),
   WORLD_SERVICE_URL: url('http://world-service:8088'),
-  GRPC_DEADLINE_MS: int(15_000, 100, 600_000),
+  GRPC_DEADLINE_MS: v.optional(
+    v.pipe(
+      intSchema(100, 600_000),
+      v.maxValue(
+        MAX_GRPC_DEADLINE_MS,
+        (i) =>
+          `${show(i.input)} is not well below the services activity's ${SERVICES_ACTIVITY_TIMEOUT_MS} ms start-to-close timeout ` +
+          `(at most ${MAX_GRPC_DEADLINE_MS}): a call could outlive its attempt and commit beside the retry`,
+      ),
+    ),
+    '15000',
+  ),
   WORKER_ROLES: roles(),
   MAX_WORKFLOW_TASKS_PER_WORKER: int(100, 1, 10_000),
   MAX_ACTIVITIES_PER_WORKER: int(200, 1, 10_000),
@@ -345,7 +370,10 @@ export interface Config {
     readonly mediaUrl: string;
     /** `WORLD_SERVICE_URL`. @default 'http://world-service:8088'. */
     readonly worldUrl: string;
-    /** `GRPC_DEADLINE_MS`. @default 15000 — every call gets a deadline (the original had none, spec 15.14). */
+    /**
+     * `GRPC_DEADLINE_MS`. @default 15000 — every call gets a deadline (the original had none, spec 15.14); at most
+     * {@link MAX_GRPC_DEADLINE_MS}, a quarter of the services activity's timeout.
+     */
     readonly deadlineMs: number;
   };
   readonly worker: {
