@@ -1,30 +1,73 @@
 /**
  * The `ai-worker-services` queue: calls to world-, character- and post-service.
  *
- * Creating a character or a post is not naturally idempotent (spec 15.9), so each creation carries
- * an idempotency key derived from the task id (world + position in the tree) as request metadata,
- * and its result is recorded in `side_effects`: a retried step returns the first result without
- * calling again, and a retry after a lost response sends the same key so the service can
- * recognise it.
+ * Creating a character or a post is not idempotent, and the Go services ignore the `idempotency-key` header (it
+ * is still sent: harmless today, and what a future service could honour). So each creation goes through
+ * {@link createExactlyOnce}: its request is fixed on the first attempt, and an attempt that finds an earlier call
+ * may have committed reconciles through the service's own read RPCs before sending again —
+ *  - a post by paging GetCharacterPosts for its media id (unique per post);
+ *  - a character cannot be found again: character-service's only listing, GetUserCharactersInWorld, filters on
+ *    `real_user_id = $1`, which is NULL for AI characters, and GetCharacter needs the id the lost response carried.
+ *    Such a character is recorded as ambiguous (side_effects, `characters_ambiguous`, the world's error) and fails
+ *    for good; it is never created a second time. Its `meta` carries the creation key, so it can be identified in
+ *    character-service's table.
+ * What is sent is first made to fit the services (domain/character-normalization.ts, domain/service-limits.ts).
  */
+import { activityInfo } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { idempotencyHeaders } from '../clients/service-clients';
-import type { AvatarParams, PostImageParams, WorldDescriptionParams } from '../domain/task-params';
+import { characterCreation, normalizeCharacterDetail, usernameCandidates, usernameKey } from '../domain/character-normalization';
+import { storablePost } from '../domain/service-limits';
+import type { AvatarParams, CharacterParams, PostImageParams, WorldDescriptionParams } from '../domain/task-params';
+import { chooseWorldName } from '../domain/world-name';
 import { PermanentStepError, translateErrors } from '../errors';
 import type { CharacterDetail, PostDetail, WorldDescription } from '../schemas/llm';
 import { ErrorTypes } from '../domain/error-types';
+import type { CreationRecord } from '../repositories';
 import type { ServiceActivities } from './contracts';
 import type { ActivityDeps } from './deps';
+import { createExactlyOnce, SETTLE_MARGIN_MS } from './exactly-once-creation';
+import { findPostByMedia } from './reconcile-posts';
+
+interface CharacterRequest extends Record<string, unknown> {
+  worldId: string;
+  displayName: string;
+  meta: string;
+}
+
+interface PostRequest extends Record<string, unknown> {
+  characterId: string;
+  worldId: string;
+  caption: string;
+  tags: string[];
+}
+
+const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
-  const { tasks, sideEffects, worldParams } = deps.repos;
+  const { tasks, sideEffects, worldParams, status } = deps.repos;
   const { character, post, world } = deps.services;
+  const deadlineMs = deps.config.services.deadlineMs;
+  const attemptNow = () => activityInfo().attempt;
 
-  /** Runs `create` once per key: the recorded result wins over a second call. */
-  async function once<T extends Record<string, unknown>>(key: string, worldId: string, kind: string, create: () => Promise<T>): Promise<T> {
-    const known = await sideEffects.find(key);
-    if (known) return known as T;
-    const result = await create();
-    return (await sideEffects.remember(key, { worldId, kind, result })) as T;
+  /** The first of the character's username candidates no other character of the world holds. */
+  async function claimUsername(worldId: string, taskId: string, username: string, characterIndex: number): Promise<string> {
+    for (const candidate of usernameCandidates(username, characterIndex)) {
+      if (await sideEffects.claimName(`username:${worldId}`, usernameKey(candidate), taskId, worldId)) return candidate;
+    }
+    throw new PermanentStepError(`no free username near "${username}" in world ${worldId}`, ErrorTypes.invalidModelOutput);
+  }
+
+  /** Records a character that may exist but cannot be found, once; always throws the non-retryable failure. */
+  async function characterAmbiguous(record: CreationRecord, taskId: string, why: string): Promise<never> {
+    const reason =
+      record.reason ??
+      `character ${taskId}: CreateCharacter may have created it (${why}), and character-service offers no read-back ` +
+        `that could confirm it, so it was not created again (creation_key ${record._id} in its meta)`;
+    await sideEffects.markAmbiguous(record._id, reason);
+    await status.applyOnce(record.world_id, `outcome:character-ambiguous:${taskId}`, { characters_ambiguous: 1 });
+    await status.recordError(record.world_id, reason);
+    throw new PermanentStepError(reason, ErrorTypes.ambiguousCreation);
   }
 
   return {
@@ -37,9 +80,8 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
         await world.updateWorldParams({
           worldId: p.world_id,
           params: JSON.stringify(description),
-          // The user's chosen name wins; the generated one is used only when the user gave none
-          // (the original silently overwrote it, spec 15.29).
-          name: p.world_name.trim() !== '' ? p.world_name.trim().slice(0, 100) : description.name,
+          // A name the user chose wins; an empty one or the frontend's "Generated World" gives way to the generated name.
+          name: chooseWorldName(p.world_name, description.name),
           usersCount: p.characters_count,
           postsCount: p.posts_count,
         });
@@ -54,16 +96,35 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
 
     createCharacter: ({ taskId }) =>
       translateErrors('CreateCharacter', async () => {
-        const task = await tasks.require(taskId);
-        const detail = await tasks.requireStepResult<CharacterDetail>(taskId, 'character_detail');
         const key = `create-character:${taskId}`;
-        const { characterId } = await once(key, task.world_id, 'character', async () => {
-          const created = await character.createCharacter(
-            { worldId: task.world_id, displayName: detail.display_name, meta: JSON.stringify(detail) },
-            idempotencyHeaders(key),
-          );
-          if (!created.id) throw new Error('character-service returned an empty character id');
-          return { characterId: created.id };
+        let record = await sideEffects.getCreation(key);
+        if (!record) {
+          const task = await tasks.require(taskId);
+          const p = task.parameters as unknown as CharacterParams;
+          const detail = await tasks.requireStepResult<CharacterDetail>(taskId, 'character_detail');
+          const normalized = normalizeCharacterDetail(detail, p.character_index);
+          const username = await claimUsername(task.world_id, taskId, normalized.username, p.character_index);
+          const creation = characterCreation(normalized, username, key);
+          const request: CharacterRequest = { worldId: task.world_id, displayName: creation.displayName, meta: creation.meta };
+          record = await sideEffects.openCreation(key, { worldId: task.world_id, kind: 'character', request });
+        }
+        const request = record.request as CharacterRequest;
+        const { characterId } = await createExactlyOnce<{ characterId: string }>(sideEffects, record, {
+          key,
+          attempt: attemptNow(),
+          deadlineMs,
+          // No read RPC can find an AI character without its id: an earlier send that may have committed is final.
+          reconcile: (r) => characterAmbiguous(r, taskId, 'an earlier attempt sent it and never learned the outcome'),
+          send: async () => {
+            const created = await character.createCharacter(
+              { worldId: request.worldId, displayName: request.displayName, meta: request.meta },
+              idempotencyHeaders(key),
+            );
+            if (!created.id) throw new PermanentStepError('character-service returned an empty character id', ErrorTypes.upstreamRejected);
+            return { characterId: created.id };
+          },
+          onAmbiguous: (err, r) => characterAmbiguous(r, taskId, `response lost: ${describe(err)}`),
+          onKnownAmbiguous: (r) => characterAmbiguous(r, taskId, 'recorded earlier'),
         });
         return { characterId: String(characterId) };
       }),
@@ -80,15 +141,46 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
       translateErrors('CreateAIPost', async () => {
         const task = await tasks.require(taskId);
         const p = task.parameters as unknown as PostImageParams;
-        const detail = await tasks.requireStepResult<PostDetail>(p.post_task_id, 'post_detail');
         const key = `create-post:${p.post_task_id}`;
-        const { postId } = await once(key, task.world_id, 'post', async () => {
-          const created = await post.createAIPost(
-            { characterId: p.character_id, caption: detail.content, mediaId, worldId: task.world_id, tags: detail.hashtags },
-            idempotencyHeaders(key),
-          );
-          if (!created.postId) throw new Error('post-service returned an empty post id');
-          return { postId: created.postId };
+        let record = await sideEffects.getCreation(key);
+        if (!record) {
+          const detail = await tasks.requireStepResult<PostDetail>(p.post_task_id, 'post_detail');
+          const { caption, tags } = storablePost({ caption: detail.content, tags: detail.hashtags });
+          const request: PostRequest = { characterId: p.character_id, worldId: task.world_id, caption, tags };
+          record = await sideEffects.openCreation(key, { worldId: task.world_id, kind: 'post', request });
+        }
+        const request = record.request as PostRequest;
+        const { postId } = await createExactlyOnce<{ postId: string }>(sideEffects, record, {
+          key,
+          attempt: attemptNow(),
+          deadlineMs,
+          matchKey: mediaId,
+          reconcile: async (r) => {
+            const search = await findPostByMedia(post, request.characterId, r.match_keys ?? []);
+            if (search.kind === 'found') return { found: { postId: search.postId } };
+            if (search.kind === 'absent') return 'absent';
+            // Retryable: post-service leaves media_url empty when media-service fails; a later read may see it.
+            throw ApplicationFailure.create({
+              message: `${key}: ${search.unreadable} of ${search.scanned} posts of character ${request.characterId} came without a media_url; cannot rule out that the lost CreateAIPost created one`,
+              type: 'ReconciliationInconclusive',
+              nonRetryable: false,
+            });
+          },
+          send: async () => {
+            const created = await post.createAIPost({ ...request, mediaId }, idempotencyHeaders(key));
+            if (!created.postId) throw new PermanentStepError('post-service returned an empty post id', ErrorTypes.upstreamRejected);
+            return { postId: created.postId };
+          },
+          // The next attempt reconciles; it starts once this call must be over on the server too.
+          onAmbiguous: async (err) =>
+            ApplicationFailure.create({
+              message: `CreateAIPost: outcome unknown (${describe(err)}); the next attempt looks for the post before creating it`,
+              type: 'ServiceUnavailable',
+              nonRetryable: false,
+              nextRetryDelay: deadlineMs + SETTLE_MARGIN_MS,
+              cause: err instanceof Error ? err : undefined,
+            }),
+          onKnownAmbiguous: async (r) => new PermanentStepError(r.reason ?? `${key} is ambiguous`, ErrorTypes.ambiguousCreation),
         });
         return { postId: String(postId) };
       }),

@@ -13,4 +13,9 @@ export const ErrorTypes = {
   missingData: 'MissingData',
   workflowBug: 'WorkflowBug',
   stepFailed: 'StepFailed',
+  /**
+   * A creation whose response was lost may have committed, and the service offers no read-back that could tell
+   * (CreateCharacter: character-service cannot list AI characters). Retrying could duplicate it, so it is not.
+   */
+  ambiguousCreation: 'AmbiguousCreation',
 } as const;

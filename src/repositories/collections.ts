@@ -41,6 +41,7 @@ export const INT_COUNTER_FIELDS = [
   'posts_created',
   'avatars_created',
   'posts_failed',
+  'characters_ambiguous',
   'api_calls_made_LLM',
   'api_calls_made_images',
   'llm_prompt_tokens',
@@ -77,6 +78,12 @@ export const GenerationStatusSchema = v.object({
   error: v.optional(v.nullable(v.string()), null),
   avatars_created: v.optional(Count, 0),
   posts_failed: v.optional(Count, 0),
+  /**
+   * Characters whose CreateCharacter may have committed although its response was lost. character-service offers no
+   * read-back that could find them (it lists only a real user's characters), so they are neither counted as
+   * created nor created again; the world reports them (see side_effects `state: 'ambiguous'`).
+   */
+  characters_ambiguous: v.optional(Count, 0),
   llm_prompt_tokens: v.optional(Count, 0),
   llm_completion_tokens: v.optional(Count, 0),
   /** Bumped by every stage/status/error change: optimistic concurrency for `advanceStage`. */
@@ -207,6 +214,18 @@ export const SideEffectSchema = v.object({
   kind: Id,
   result: Obj,
   created_at: v.date(),
+  // --- creations in services that ignore idempotency keys (see `openCreation`); absent on plain records ---
+  /** `pending` until the created id is known (`done`), or `ambiguous` when it may exist but cannot be found. */
+  state: v.optional(v.picklist(['pending', 'done', 'ambiguous'])),
+  /** The request as first prepared; every attempt sends exactly this. */
+  request: v.optional(Obj),
+  /** The latest attempt that claimed the creation; an older attempt that wakes up later must not send. */
+  attempt: v.optional(Int),
+  /** Set just before a send; cleared when the send provably had no effect. Set ⇒ the call may have committed. */
+  sent_at: v.optional(v.nullable(v.date())),
+  /** What identifies the created thing on read-back (e.g. every media id a post creation sent). */
+  match_keys: v.optional(v.array(v.string())),
+  reason: v.optional(v.string()),
 });
 
 export const SideEffectCollection = defineCollection({

@@ -33,7 +33,7 @@ export type Checks = [
   Expect<Equal<GenerationStatus['created_at'], Date>>,
   Expect<Equal<Extract<CounterField, 'llm_cost_total' | 'users_created' | 'nope'>, 'llm_cost_total' | 'users_created'>>,
   Expect<Equal<ReturnType<typeof collectionOf<typeof TaskCollection>>, Collection<Task>>>,
-  Expect<Equal<keyof SideEffect, '_id' | 'world_id' | 'kind' | 'result' | 'created_at'>>,
+  Expect<Equal<keyof SideEffect, '_id' | 'world_id' | 'kind' | 'result' | 'created_at' | 'state' | 'request' | 'attempt' | 'sent_at' | 'match_keys' | 'reason'>>,
   Expect<Equal<keyof Config['llm']['models'], LlmStep>>,
   Expect<Equal<keyof Config['images']['sizes'], ImageKind>>,
   Expect<Equal<Config['images']['sizes']['world_header'], { readonly width: number; readonly height: number }>>,

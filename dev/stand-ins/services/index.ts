@@ -8,7 +8,7 @@
  * const standIns = await startServiceStandIns();
  * const clients = createServiceClients({ characterUrl: standIns.url, postUrl: standIns.url,
  *   mediaUrl: standIns.url, worldUrl: standIns.url, deadlineMs: 2_000 });
- * standIns.faults.inject('CreateAIPost', { lostResponse: true });
+ * standIns.faults.inject('CreateAIPost', { lostResponse: 'deadline' }); // commits, then the client's deadline passes
  * // ...
  * await clients.close();
  * await standIns.close();
@@ -84,15 +84,25 @@ const CODE_NAMES = new Map<Code, GrpcCodeName>(
 
 /**
  * - `{ code }`: fail with that gRPC status without performing the effect.
- * - `{ lostResponse: true }`: perform the effect, then fail with UNAVAILABLE (the response was "lost").
+ * - `{ lostResponse }`: perform the effect (it is committed), then lose the response:
+ *    `true` / `'unavailable'`: answer UNAVAILABLE;
+ *    `'deadline'`: answer nothing until the client's deadline has passed (the client sees DEADLINE_EXCEEDED);
+ *    `'reset'`: reset this call's HTTP/2 stream (RST_STREAM, as a crashing server or proxy does);
+ *    `'disconnect'`: drop the whole connection (every call in flight on it fails too).
+ * - `{ lateCommitMs }`: a zombie: ignore the client hanging up, wait, then perform the effect anyway.
  * - `{ delayMs }`: wait, then behave normally (the client's deadline may expire first).
  * - `{ httpStatus }`: only for method `'Upload'` (the presigned PUT): answer that status without storing.
+ * - For `'GetMediaURL'` (the call post-service makes per post inside GetCharacterPosts) any fault makes that
+ *   post's `media_url` empty, as the Go service does when media-service fails.
  */
 export type Fault =
   | { code: GrpcCodeName; message?: string }
-  | { lostResponse: true }
+  | { lostResponse: true | LostResponseKind }
+  | { lateCommitMs: number }
   | { delayMs: number }
   | { httpStatus: number };
+
+export type LostResponseKind = 'unavailable' | 'deadline' | 'reset' | 'disconnect';
 
 export interface CallRecord {
   /** RPC name, e.g. 'CreateAIPost', or 'Upload' for the presigned PUT. */
@@ -102,9 +112,12 @@ export interface CallRecord {
   idempotencyKey?: string;
   /** Date.now() when the call arrived. */
   at: number;
-  /** 'ok', 'LOST_RESPONSE' (effect done, UNAVAILABLE returned), a gRPC code name, or 'HTTP_<status>'. */
+  /**
+   * 'ok', 'LOST_RESPONSE' (effect done, response lost in any of the `lostResponse` ways), 'LATE_COMMIT' (effect
+   * done after the client gave up), a gRPC code name, or 'HTTP_<status>'.
+   */
   outcome: 'ok' | string;
-  /** True when an idempotency key replayed an earlier result (no new effect). */
+  /** True when an idempotency key replayed an earlier result (no new effect; only with `dedupeIdempotencyKeys`). */
   replayed?: boolean;
 }
 
@@ -133,7 +146,16 @@ export interface StartServiceStandInsOptions {
   uploadPort?: number;
   /** @default '127.0.0.1' */
   host?: string;
+  /**
+   * Replay the first response for a repeated `idempotency-key` on creation RPCs instead of creating again.
+   * @default false — like every Go service, which reads no such header; switch it on only to show what a future
+   * service that honours the key would do.
+   */
+  dedupeIdempotencyKeys?: boolean;
 }
+
+/** Request header the outer HTTP/2 handler sets so a handler can find its own stream (for the `reset` faults). */
+const STREAM_HEADER = 'x-stand-in-stream';
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -158,6 +180,9 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
   const faultQueues = new Map<string, Fault[]>();
   const latency = new Map<string, number>();
   const marksByCtx = new WeakMap<HandlerContext, CallMarks>();
+  const streams = new Map<string, http2.ServerHttp2Stream>();
+  let streamSeq = 0;
+  let postSeq = 0;
   let uploadBaseUrl = '';
 
   const takeFault = (method: string): Fault | undefined => {
@@ -172,6 +197,9 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
   const deps = {
     state,
     idempotency,
+    dedupe: opts.dedupeIdempotencyKeys ?? false,
+    innerFault: (method: string) => takeFault(method) !== undefined,
+    nextSeq: () => ++postSeq,
     uploadBaseUrl: () => uploadBaseUrl,
     marks: (ctx: HandlerContext): CallMarks => {
       let m = marksByCtx.get(ctx);
@@ -215,11 +243,18 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
           throw new ConnectError(fault.message ?? `injected fault ${fault.code}`, CODES[fault.code]);
         }
         if (!handler) throw new ConnectError(`${method.name} is not implemented by the stand-in`, Code.Unimplemented);
+        if (fault && 'lateCommitMs' in fault) {
+          // The client's deadline (or its hang-up) does not stop this handler: it commits after the client gave up.
+          await sleep(fault.lateCommitMs);
+          await handler(req, ctx);
+          record.outcome = 'LATE_COMMIT';
+          throw new ConnectError('injected fault: committed after the client gave up', Code.DeadlineExceeded);
+        }
         const res = await handler(req, ctx);
         if (marksByCtx.get(ctx)?.replayed) record.replayed = true;
         if (fault && 'lostResponse' in fault) {
           record.outcome = 'LOST_RESPONSE';
-          throw new ConnectError('injected fault: response lost after the effect', Code.Unavailable);
+          await loseResponse(fault.lostResponse === true ? 'unavailable' : fault.lostResponse, ctx);
         }
         return res;
       } catch (e) {
@@ -231,16 +266,44 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
       }
     };
 
-  const grpcServer = http2.createServer(
-    connectNodeAdapter({
-      routes: (router) => {
-        register(router, CharacterService, characterImpl(deps) as never);
-        register(router, PostService, postImpl(deps) as never);
-        register(router, MediaService, mediaImpl(deps) as never);
-        register(router, WorldService, worldImpl(deps) as never);
-      },
-    }),
-  );
+  /** Loses the response of a call whose effect is already committed; always throws. */
+  const loseResponse = async (kind: LostResponseKind, ctx: HandlerContext): Promise<never> => {
+    const streamId = ctx.requestHeader.get(STREAM_HEADER) ?? '';
+    const stream = streams.get(streamId);
+    switch (kind) {
+      case 'unavailable':
+        break;
+      case 'deadline':
+        // Hold the answer until the client's deadline has aborted the call (bounded, for calls without one).
+        await sleep(120_000, ctx.signal).catch(() => {});
+        throw new ConnectError('injected fault: response held past the deadline', Code.DeadlineExceeded);
+      case 'reset':
+        stream?.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+        break;
+      case 'disconnect':
+        stream?.session?.destroy();
+        break;
+    }
+    throw new ConnectError('injected fault: response lost after the effect', Code.Unavailable);
+  };
+
+  const adapter = connectNodeAdapter({
+    routes: (router) => {
+      register(router, CharacterService, characterImpl(deps) as never);
+      register(router, PostService, postImpl(deps) as never);
+      register(router, MediaService, mediaImpl(deps) as never);
+      register(router, WorldService, worldImpl(deps) as never);
+    },
+  });
+  const grpcServer = http2.createServer((req, res) => {
+    const id = String(++streamSeq);
+    streams.set(id, req.stream);
+    req.stream.once('close', () => streams.delete(id));
+    // A reset stream errors on the server side too; that is the point of the fault, not a crash.
+    req.stream.on('error', () => {});
+    req.headers[STREAM_HEADER] = id;
+    adapter(req, res);
+  });
   const sessions = new Set<http2.ServerHttp2Session>();
   grpcServer.on('session', (s) => {
     sessions.add(s);
