@@ -24,8 +24,23 @@ export interface ProgressActivities {
   planCharacterChildren(args: { taskId: string; characterId: string }): Promise<{ avatarTaskId: string; postBatchTaskId: string | null }>;
   planPostBatchChildren(args: { taskId: string }): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }>;
   planPostImage(args: { taskId: string }): Promise<{ postImageTaskId: string }>;
-  /** Settles every stage from what actually exists and returns the world's final status. */
-  finishWorld(args: { worldId: string; failure?: string }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
+  /**
+   * Settles every stage from what actually exists and returns the world's final status. `failure`
+   * is the reason recorded if the world fails; `cancelled` says a cancel stopped the world: whatever
+   * is missing fails with reason `cancelled` (a world that is in fact complete stays completed).
+   */
+  finishWorld(args: { worldId: string; failure?: string; cancelled?: boolean }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
+  /** Read-only: where the world stands, so a re-sent start can leave a finished world untouched. */
+  inspectWorld(args: { worldId: string }): Promise<WorldState>;
+}
+
+/**
+ * `absent`: no status document. `running`: not yet settled. `completed` / `failed`: settled — no
+ * stage is still in progress and nothing will change it again. `reason` is the world's error.
+ */
+export interface WorldState {
+  state: 'absent' | 'running' | 'completed' | 'failed';
+  reason: string | null;
 }
 
 export type Outcome = 'character_created' | 'avatar_created' | 'post_created' | 'post_failed';

@@ -1,7 +1,14 @@
 import { Context } from '@temporalio/activity';
 
-/** How often a long activity reports that it is alive; well inside the 1-minute heartbeat timeout. */
-export const HEARTBEAT_INTERVAL_MS = 10_000;
+/**
+ * How often a long activity reports that it is alive. A cancel reaches a running activity only in
+ * the answer to a heartbeat, and the SDK forwards heartbeats to the server at most every 80 % of
+ * the heartbeat timeout (10 s in workflows/activity-options.ts, so every 8 s) — or more often if the
+ * worker sets `maxHeartbeatThrottleInterval` lower. Beating every second keeps a fresh heartbeat
+ * ready for each of those windows, so a cancelled world's LLM or image request is aborted within
+ * about one window and no further paid request starts (the request takes the aborted signal).
+ */
+export const HEARTBEAT_INTERVAL_MS = 1_000;
 
 /**
  * Runs a long activity body while heartbeating, so a worker that dies mid-request is noticed within

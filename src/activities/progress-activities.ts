@@ -19,6 +19,7 @@ import type {
 } from '../domain/task-params';
 import { translateErrors, PermanentStepError } from '../errors';
 import { ErrorTypes } from '../domain/error-types';
+import { CANCELLED_REASON } from '../domain/stages';
 import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { extendSummary } from '../prompts';
@@ -240,15 +241,35 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { postImageTaskId };
       }),
 
-    finishWorld: ({ worldId, failure }) =>
+    finishWorld: ({ worldId, failure, cancelled }) =>
       translateErrors('finishWorld', async () => {
-        if (failure) await status.recordError(worldId, failure);
-        const doc = await status.get(worldId);
-        if (!doc) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
+        const before = await status.get(worldId);
+        if (!before) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
+        const stageOf = (doc: typeof before, name: string) => doc.stages.find((s) => s.name === name)?.status;
+        const avatarsBefore = before.avatars_created ?? 0;
+        const fails =
+          before.stages.some((s) => s.status === 'failed') ||
+          stageOf(before, 'initializing') !== 'completed' ||
+          stageOf(before, 'world_description') !== 'completed' ||
+          stageOf(before, 'world_image') !== 'completed' ||
+          before.users_created < before.users_predicted ||
+          avatarsBefore < before.users_predicted ||
+          before.posts_created < before.posts_predicted;
+        // The world's own reason goes first, so it is the `error` world-service shows. A world that is
+        // complete stays completed even if a cancel (or a late planning error) came with the call.
+        const reason = cancelled ? CANCELLED_REASON : failure;
+        if (fails && reason) await status.recordError(worldId, reason);
+        const doc = (await status.get(worldId)) ?? before;
         const avatars = doc.avatars_created ?? 0;
-        const stageOf = (name: string) => doc.stages.find((s) => s.name === name)?.status;
         const cause = doc.error ? ` (${doc.error})` : '';
-        if (stageOf('world_image') !== 'completed') {
+        // Only a cancel or a failure before the children leaves these unsettled; nothing may stay open.
+        if (stageOf(doc, 'initializing') !== 'completed') {
+          await status.advanceStage(worldId, 'initializing', 'failed', `world was not initialized${cause}`);
+        }
+        if (stageOf(doc, 'world_description') !== 'completed') {
+          await status.advanceStage(worldId, 'world_description', 'failed', `world description was not written${cause}`);
+        }
+        if (stageOf(doc, 'world_image') !== 'completed') {
           await status.advanceStage(worldId, 'world_image', 'failed', `world images were not created${cause}`);
         }
         if (doc.users_created < doc.users_predicted || avatars < doc.users_predicted) {
@@ -272,7 +293,10 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         } else {
           await status.advanceStage(worldId, 'posts', 'completed');
         }
-        const final = await status.advanceStage(worldId, 'finishing', 'completed');
+        const final =
+          cancelled && fails
+            ? await status.advanceStage(worldId, 'finishing', 'failed', CANCELLED_REASON)
+            : await status.advanceStage(worldId, 'finishing', 'completed');
         const summary = final.stages
           .filter((s) => s.status === 'failed')
           .map((s) => `${s.name}: ${s.reason ?? 'failed'}`)
@@ -280,6 +304,17 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const worldStatus = final.status === 'completed' ? 'completed' : 'failed';
         if (worldStatus === 'failed') await status.recordError(worldId, summary || 'world generation failed');
         return { status: worldStatus, summary: summary || 'all characters, avatars and posts created' };
+      }),
+
+    inspectWorld: ({ worldId }) =>
+      translateErrors('inspectWorld', async () => {
+        const doc = await status.get(worldId);
+        if (!doc) return { state: 'absent', reason: null };
+        const open = doc.stages.some((s) => s.status === 'in_progress');
+        // A failed stage never recovers, so a failed world with nothing in progress is settled even if
+        // its owner has not written `finishing` yet (an older release never did after a failed description).
+        if (doc.status === 'in_progress' || open) return { state: 'running', reason: null };
+        return { state: doc.status === 'completed' ? 'completed' : 'failed', reason: doc.error ?? null };
       }),
   };
 

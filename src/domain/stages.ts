@@ -3,3 +3,5 @@ export const STAGE_NAMES = ['initializing', 'world_description', 'world_image', 
 export type StageName = (typeof STAGE_NAMES)[number];
 export const STAGE_STATUSES = ['pending', 'in_progress', 'completed', 'failed'] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
+/** The reason written to tasks, stages and the world when a cancel stopped them. */
+export const CANCELLED_REASON = 'cancelled';

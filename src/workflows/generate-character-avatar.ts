@@ -1,19 +1,21 @@
 /** GenerateCharacterAvatarWorkflow — portrait prompt, image, UpdateCharacter with the media id. */
 import { worldIdOfTask } from '../domain/task-ids';
-import { beginWith, closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { recordDone, runTask } from './run-task';
+import { beginWith, closeTask, guarded, images, llm, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateCharacterAvatarWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ media_id: string }>> {
   return guarded('GenerateCharacterAvatarWorkflow', async () => {
     const worldId = worldIdOfTask(task_id);
-    try {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'avatar_prompt' }));
-      const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'character_avatar' });
-      await services.setCharacterAvatar({ taskId: task_id, mediaId });
-      await Promise.all([progress.recordOutcome({ worldId, taskId: task_id, outcome: 'avatar_created' }), closeTask(task_id, 'completed')]);
-      return ok({ media_id: mediaId });
-    } catch (err) {
-      await closeTask(task_id, 'failed', describeFailure(err));
-      throw stepFailed('avatar', err);
-    }
+    return runTask({
+      taskId: task_id,
+      step: 'avatar',
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'avatar_prompt' }));
+        const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'character_avatar' });
+        await services.setCharacterAvatar({ taskId: task_id, mediaId });
+        await recordDone(() => Promise.all([progress.recordOutcome({ worldId, taskId: task_id, outcome: 'avatar_created' }), closeTask(task_id, 'completed')]));
+        return ok({ media_id: mediaId });
+      },
+    });
   });
 }

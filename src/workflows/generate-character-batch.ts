@@ -5,7 +5,8 @@
  */
 import { TaskTypes } from '../domain/task-ids';
 import type { CharacterSummary, GenerateCharacterWorkflow } from './generate-character';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
+import { beginWith, guarded, llm, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterBatchSummary {
   characters_created: number;
@@ -18,14 +19,14 @@ export interface CharacterBatchSummary {
 
 export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterBatchSummary>> {
   return guarded('GenerateCharacterBatchWorkflow', async () => {
-    let plan: { characterTaskIds: string[]; nextBatchTaskId: string | null };
-    try {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_batch' }));
-      plan = await progress.planCharacterBatchChildren({ taskId: task_id });
-    } catch (err) {
-      await closeTask(task_id, 'failed', describeFailure(err));
-      throw stepFailed('character batch', err);
-    }
+    const plan = await runTask({
+      taskId: task_id,
+      step: 'character batch',
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_batch' }));
+        return progress.planCharacterBatchChildren({ taskId: task_id });
+      },
+    });
 
     const characters = plan.characterTaskIds.map((id) => runChild<typeof GenerateCharacterWorkflow>('GenerateCharacterWorkflow', TaskTypes.character, id));
     const next = plan.nextBatchTaskId
@@ -40,7 +41,9 @@ export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Prom
       for (const result of later.values) addBatch(summary, result.data);
       summary.batches_failed += later.failures.length;
     }
-    await closeTask(task_id, 'completed');
+    const cancelled = await endCancelledTask(task_id);
+    if (cancelled) throw cancelled;
+    await closeTaskLogged(task_id, 'completed');
     return ok(summary);
   });
 }

@@ -6,7 +6,8 @@
 import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import type { GenerateCharacterAvatarWorkflow } from './generate-character-avatar';
 import type { GeneratePostBatchWorkflow, PostBatchSummary } from './generate-post-batch';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { closeTaskLogged, endCancelledTask, recordDone, runTask } from './run-task';
+import { beginWith, describeFailure, guarded, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterSummary {
   character_id: string;
@@ -18,19 +19,22 @@ export interface CharacterSummary {
 export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterSummary>> {
   return guarded('GenerateCharacterWorkflow', async () => {
     const worldId = worldIdOfTask(task_id);
-    let characterId: string;
-    let plan: { avatarTaskId: string; postBatchTaskId: string | null };
-    try {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_detail' }));
-      ({ characterId } = await services.createCharacter({ taskId: task_id }));
-      [plan] = await Promise.all([
-        progress.planCharacterChildren({ taskId: task_id, characterId }),
-        progress.recordOutcome({ worldId, taskId: task_id, outcome: 'character_created' }),
-      ]);
-    } catch (err) {
-      await closeTask(task_id, 'failed', describeFailure(err));
-      throw stepFailed('character', err);
-    }
+    const { characterId, plan } = await runTask({
+      taskId: task_id,
+      step: 'character',
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_detail' }));
+        const { characterId } = await services.createCharacter({ taskId: task_id });
+        // The character exists: count it (and plan its children) even if a cancel arrives now.
+        const [plan] = await recordDone(() =>
+          Promise.all([
+            progress.planCharacterChildren({ taskId: task_id, characterId }),
+            progress.recordOutcome({ worldId, taskId: task_id, outcome: 'character_created' }),
+          ]),
+        );
+        return { characterId, plan };
+      },
+    });
 
     const [avatar, posts] = await Promise.allSettled([
       runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId),
@@ -46,7 +50,9 @@ export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<W
       posts_failed: postSummary?.posts_failed ?? 0,
     };
     const problems = [avatar, posts].filter((r) => r.status === 'rejected').map((r) => describeFailure((r as PromiseRejectedResult).reason));
-    await closeTask(task_id, problems.length === 0 ? 'completed' : 'failed', problems.length ? problems.join('; ') : undefined);
+    const cancelled = await endCancelledTask(task_id);
+    if (cancelled) throw cancelled;
+    await closeTaskLogged(task_id, problems.length === 0 ? 'completed' : 'failed', problems.length ? problems.join('; ') : undefined);
     return ok(summary);
   });
 }

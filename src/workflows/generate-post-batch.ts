@@ -5,7 +5,8 @@
  */
 import { TaskTypes } from '../domain/task-ids';
 import type { GeneratePostWorkflow } from './generate-post';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, settledValues, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
+import { beginWith, guarded, llm, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface PostBatchSummary {
   posts_created: number;
@@ -14,14 +15,14 @@ export interface PostBatchSummary {
 
 export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<PostBatchSummary>> {
   return guarded('GeneratePostBatchWorkflow', async () => {
-    let plan: { postTaskIds: string[]; nextBatchTaskId: string | null };
-    try {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_batch' }));
-      plan = await progress.planPostBatchChildren({ taskId: task_id });
-    } catch (err) {
-      await closeTask(task_id, 'failed', describeFailure(err));
-      throw stepFailed('post batch', err);
-    }
+    const plan = await runTask({
+      taskId: task_id,
+      step: 'post batch',
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_batch' }));
+        return progress.planPostBatchChildren({ taskId: task_id });
+      },
+    });
     const posts = plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
     const next = plan.nextBatchTaskId
       ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId)
@@ -35,7 +36,9 @@ export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<W
         summary.posts_failed += r.data?.posts_failed ?? 0;
       }
     }
-    await closeTask(task_id, 'completed');
+    const cancelled = await endCancelledTask(task_id);
+    if (cancelled) throw cancelled;
+    await closeTaskLogged(task_id, 'completed');
     return ok(summary);
   });
 }

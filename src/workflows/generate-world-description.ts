@@ -4,13 +4,17 @@
  * It is the world's long-lived owner: after the description it starts the world-image and the
  * first character-batch children, waits for the whole tree, and only then settles the status
  * document, so `completed` means everything requested exists and `failed` says what does not.
+ * Cancelling it (or the root, which forwards) stops the tree — each child settles its own task and
+ * closes as Cancelled — and then settles the world `failed` with reason `cancelled`.
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure, patched } from '@temporalio/workflow';
 import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import { ErrorTypes } from '../domain/error-types';
 import type { GenerateCharacterBatchWorkflow } from './generate-character-batch';
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { Patches } from './patches';
+import { CANCELLED, cancelRequested, closeTaskLogged, recordDone, runTask, settle } from './run-task';
+import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
 export interface WorldSummary {
   world_id: string;
@@ -21,25 +25,34 @@ export interface WorldSummary {
 export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<WorldSummary>> {
   return guarded('GenerateWorldDescriptionWorkflow', async () => {
     const worldId = worldIdOfTask(task_id);
-    try {
+    await runTask({
+      taskId: task_id,
+      step: 'world description',
       // startWorld already set world_description in progress, before this workflow started.
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_description' }));
-      await services.publishWorldParams({ taskId: task_id });
-    } catch (err) {
-      const reason = describeFailure(err);
-      await progress.advanceStage({ worldId, stage: 'world_description', status: 'failed', reason });
-      await closeTask(task_id, 'failed', reason);
-      throw stepFailed('world description', err);
-    }
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_description' }));
+        await services.publishWorldParams({ taskId: task_id });
+      },
+      beforeClose: ({ reason }) => [
+        { name: 'advanceStage', run: () => progress.advanceStage({ worldId, stage: 'world_description', status: 'failed', reason }) },
+      ],
+      // Nothing else will run: settle the other stages now, so none is left pending.
+      afterClose: ({ cancelled }) =>
+        patched(Patches.settleWorldAfterDescriptionFailure)
+          ? [{ name: 'finishWorld', run: () => progress.finishWorld({ worldId, ...(cancelled ? { cancelled } : {}) }) }]
+          : [],
+    });
 
     // From here on the world is always settled, even if planning or a child blows up: a world is
     // never left `in_progress`.
     let failure: string | undefined;
     try {
-      const [plan] = await Promise.all([
-        progress.planWorldChildren({ taskId: task_id }),
-        progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' }),
-      ]);
+      const [plan] = await recordDone(() =>
+        Promise.all([
+          progress.planWorldChildren({ taskId: task_id }),
+          progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' }),
+        ]),
+      );
       const children: Promise<unknown>[] = [runChild<typeof GenerateWorldImageWorkflow>('GenerateWorldImageWorkflow', TaskTypes.worldImage, plan.worldImageTaskId)];
       if (plan.characterBatchTaskId) {
         children.push(runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.characterBatchTaskId));
@@ -51,14 +64,33 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
       failure = describeFailure(err);
     }
 
+    if (cancelRequested() && patched(Patches.settleOnCancel)) return settleCancelledWorld(worldId, task_id);
+
     await progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
     const outcome = await progress.finishWorld({ worldId, ...(failure !== undefined ? { failure } : {}) });
     if (outcome.status === 'failed') {
       // The status document already says why; failing here makes the Temporal UI say so too.
-      await closeTask(task_id, 'failed', outcome.summary);
+      await closeTaskLogged(task_id, 'failed', outcome.summary);
       throw ApplicationFailure.create({ message: `world ${worldId} failed: ${outcome.summary}`, type: ErrorTypes.stepFailed, nonRetryable: true });
     }
-    await closeTask(task_id, 'completed');
+    await closeTaskLogged(task_id, 'completed');
     return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
   });
+}
+
+/**
+ * The whole tree has stopped (children wait for their own children's cancellation): settle what is
+ * left and close as Cancelled. A world that was in fact complete when the cancel came stays so.
+ */
+async function settleCancelledWorld(worldId: string, taskId: string): Promise<WorkflowResult<WorldSummary>> {
+  let outcome: { status: 'completed' | 'failed'; summary: string } = { status: 'failed', summary: CANCELLED };
+  await settle(taskId, { reason: CANCELLED, cancelled: true }, [
+    { name: 'finishWorld', run: async () => (outcome = await progress.finishWorld({ worldId, cancelled: true })) },
+    {
+      name: 'finishTask',
+      run: () => (outcome.status === 'completed' ? closeTask(taskId, 'completed') : closeTask(taskId, 'failed', CANCELLED)),
+    },
+  ]);
+  if (outcome.status === 'completed') return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
+  throw new CancelledFailure(CANCELLED);
 }

@@ -1,24 +1,27 @@
 /** GenerateWorldImageWorkflow — header and icon: prompts, two images in parallel, UpdateWorldImage. */
 import { worldIdOfTask } from '../domain/task-ids';
-import { beginWith, closeTask, describeFailure, guarded, images, llm, ok, progress, services, stepFailed, type TaskRef, type WorkflowResult } from './support';
+import { recordDone, runTask } from './run-task';
+import { beginWith, closeTask, guarded, images, llm, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateWorldImageWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ header_media_id: string; icon_media_id: string }>> {
   return guarded('GenerateWorldImageWorkflow', async () => {
     const worldId = worldIdOfTask(task_id);
-    try {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_image_prompts' }));
-      const [header, icon] = await Promise.all([
-        images.renderImage({ taskId: task_id, kind: 'world_header' }),
-        images.renderImage({ taskId: task_id, kind: 'world_icon' }),
-      ]);
-      await services.publishWorldImages({ taskId: task_id, headerMediaId: header.mediaId, iconMediaId: icon.mediaId });
-      await Promise.all([progress.advanceStage({ worldId, stage: 'world_image', status: 'completed' }), closeTask(task_id, 'completed')]);
-      return ok({ header_media_id: header.mediaId, icon_media_id: icon.mediaId });
-    } catch (err) {
-      const reason = describeFailure(err);
-      await progress.advanceStage({ worldId, stage: 'world_image', status: 'failed', reason });
-      await closeTask(task_id, 'failed', reason);
-      throw stepFailed('world images', err);
-    }
+    return runTask({
+      taskId: task_id,
+      step: 'world images',
+      body: async () => {
+        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_image_prompts' }));
+        const [header, icon] = await Promise.all([
+          images.renderImage({ taskId: task_id, kind: 'world_header' }),
+          images.renderImage({ taskId: task_id, kind: 'world_icon' }),
+        ]);
+        await services.publishWorldImages({ taskId: task_id, headerMediaId: header.mediaId, iconMediaId: icon.mediaId });
+        await recordDone(() => Promise.all([progress.advanceStage({ worldId, stage: 'world_image', status: 'completed' }), closeTask(task_id, 'completed')]));
+        return ok({ header_media_id: header.mediaId, icon_media_id: icon.mediaId });
+      },
+      beforeClose: ({ reason }) => [
+        { name: 'advanceStage', run: () => progress.advanceStage({ worldId, stage: 'world_image', status: 'failed', reason }) },
+      ],
+    });
   });
 }

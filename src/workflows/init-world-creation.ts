@@ -5,14 +5,28 @@
  * execution timeout, so it must not do the long work itself: it validates the input, records the
  * world, hands everything to GenerateWorldDescriptionWorkflow (ABANDON, so the child outlives this
  * run) and returns within seconds.
+ *
+ * A start may be re-sent (world-service's default id-reuse policy allows a second run of this id).
+ * A world that already completed or failed is left exactly as it is — nothing written, nothing
+ * spent — and the result says why; a start while the world runs joins it.
  */
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { ApplicationFailure, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import { TaskTypes, workflowIdFor } from '../domain/task-ids';
-import { parseInitWorldInput } from '../schemas/world-input';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/common';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  getExternalWorkflowHandle,
+  ParentClosePolicy,
+  patched,
+  startChild,
+} from '@temporalio/workflow';
+import { taskIds, TaskTypes, workflowIdFor } from '../domain/task-ids';
+import { parseInitWorldInput, type InitWorldInput } from '../schemas/world-input';
 import { ErrorTypes } from '../domain/error-types';
 import type { GenerateWorldDescriptionWorkflow } from './generate-world-description';
-import { guarded, ok, progress, type WorkflowResult } from './support';
+import { Patches } from './patches';
+import { CANCELLED, settle } from './run-task';
+import { closeTask, guarded, ok, progress, type WorkflowResult } from './support';
 import { TaskQueues } from '../domain/task-queues';
 
 export interface InitWorldResult {
@@ -37,8 +51,43 @@ export async function InitWorldCreationWorkflow(rawInput: unknown): Promise<Work
       });
     }
     const input = parsed.value;
+    if (patched(Patches.rootStartsOnce)) return startOnce(input);
+    return startLegacy(input);
+  });
+}
+
+const result = (input: InitWorldInput, message: string): WorkflowResult<InitWorldResult> =>
+  ok({
+    message,
+    world_id: input.world_id,
+    child_workflow_id: workflowIdFor(TaskTypes.worldDescription, taskIds.worldDescription(input.world_id)),
+    users_count: input.characters_count,
+    posts_count: input.posts_count,
+  });
+
+/**
+ * Starts the world unless it already ended. The body is a few short steps and runs to its end even
+ * if a cancel arrives meanwhile, so that afterwards the root knows exactly what exists: the
+ * orchestrator (ABANDONed — Temporal does not pass the cancel on) is then cancelled explicitly, or,
+ * if it was never started, the world is settled here.
+ */
+async function startOnce(input: InitWorldInput): Promise<WorkflowResult<InitWorldResult>> {
+  const worldId = input.world_id;
+  const childId = workflowIdFor(TaskTypes.worldDescription, taskIds.worldDescription(worldId));
+  const root = CancellationScope.current();
+  let orchestrator: 'none' | 'started' | 'running' = 'none';
+  let recorded: string | null = null;
+
+  const message = await CancellationScope.nonCancellable(async () => {
+    const world = await progress.inspectWorld({ worldId });
+    if (world.state === 'completed' || world.state === 'failed') {
+      const why = world.reason ? ` (${world.reason})` : '';
+      return `World ${worldId} already ${world.state}${why}; a re-sent start changes nothing and spends nothing`;
+    }
     const { descriptionTaskId } = await progress.startWorld(input);
-    const childId = workflowIdFor(TaskTypes.worldDescription, descriptionTaskId);
+    recorded = descriptionTaskId;
+    // A world nobody has started yet is not started once the cancel is known.
+    if (root.consideredCancelled && world.state === 'absent') return 'World generation cancelled before it started';
     try {
       await startChild<typeof GenerateWorldDescriptionWorkflow>('GenerateWorldDescriptionWorkflow', {
         workflowId: childId,
@@ -46,17 +95,57 @@ export async function InitWorldCreationWorkflow(rawInput: unknown): Promise<Work
         args: [{ task_id: descriptionTaskId }],
         // The world outlives this run's 30-minute timeout.
         parentClosePolicy: ParentClosePolicy.ABANDON,
+        // One orchestrator run per world, ever: a closed one (completed, failed, cancelled) is never re-run.
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
+      orchestrator = 'started';
+      return 'World generation initialized successfully';
     } catch (err) {
-      // Already running for this world (e.g. the platform re-sent the start): that run is the world.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // Running (e.g. the platform re-sent the start): that run is the world.
+      orchestrator = 'running';
+      return world.state === 'running'
+        ? `World ${worldId} is already being generated; this start joined it`
+        : `World ${worldId} already has its generation run; this start did not begin another`;
     }
-    return ok({
-      message: 'World generation initialized successfully',
-      world_id: input.world_id,
-      child_workflow_id: childId,
-      users_count: input.characters_count,
-      posts_count: input.posts_count,
+  });
+
+  if (!root.consideredCancelled) return result(input, message);
+  const descriptionTaskId: string | null = recorded;
+  const failure = { reason: CANCELLED, cancelled: true };
+  if (orchestrator !== 'none') {
+    // The orchestrator settles the world when its tree has stopped. If it has already closed, it
+    // settled the world itself; the failed cancel is only logged.
+    await settle(childId, failure, [{ name: 'cancelOrchestrator', run: () => getExternalWorkflowHandle(childId).cancel() }]);
+  } else if (descriptionTaskId !== null) {
+    // Recorded but never started: close the description task and settle every stage here.
+    await settle(descriptionTaskId, failure, [
+      { name: 'finishTask', run: () => closeTask(descriptionTaskId, 'failed', CANCELLED) },
+      { name: 'finishWorld', run: () => progress.finishWorld({ worldId, cancelled: true }) },
+    ]);
+  }
+  throw new CancelledFailure(CANCELLED);
+}
+
+/** The release before (kept verbatim so that its histories replay): start, and join a running world. */
+async function startLegacy(input: InitWorldInput): Promise<WorkflowResult<InitWorldResult>> {
+  const { descriptionTaskId } = await progress.startWorld(input);
+  const childId = workflowIdFor(TaskTypes.worldDescription, descriptionTaskId);
+  try {
+    await startChild<typeof GenerateWorldDescriptionWorkflow>('GenerateWorldDescriptionWorkflow', {
+      workflowId: childId,
+      taskQueue: TaskQueues.main,
+      args: [{ task_id: descriptionTaskId }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
     });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return ok({
+    message: 'World generation initialized successfully',
+    world_id: input.world_id,
+    child_workflow_id: childId,
+    users_count: input.characters_count,
+    posts_count: input.posts_count,
   });
 }

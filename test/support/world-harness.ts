@@ -51,6 +51,19 @@ export interface WorldHarness {
   startWorld(input: WorldInput): Promise<WorkflowHandle>;
   /** Waits for the world's long-lived orchestrator to finish and returns the status document. */
   waitForWorld(worldId: string, timeoutMs?: number): Promise<Record<string, any>>;
+  /**
+   * Starts one more worker process against the same stack, database and stand-ins (e.g. with other
+   * `WORKER_ROLES`); it is stopped by `stop()` at the latest.
+   */
+  spawnWorker(env?: Record<string, string>): Promise<ExtraWorker>;
+  stop(): Promise<void>;
+}
+
+export interface ExtraWorker {
+  output(): string;
+  signal(signal: NodeJS.Signals): void;
+  exited: Promise<number | null>;
+  /** SIGTERM, then SIGKILL after 15 s. */
   stop(): Promise<void>;
 }
 
@@ -71,43 +84,53 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
   const mongo = await MongoClient.connect(stack.mongoUri);
   const db = mongo.db(database);
 
-  const healthPort = await freePort();
-  let output = '';
-  const worker: ChildProcess = spawn(NODE, [build.workerPath], {
-    cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      TEMPORAL_ADDRESS: stack.temporalAddress,
-      MONGODB_URI: stack.mongoUri,
-      MONGODB_DATABASE: database,
-      OPENROUTER_API_KEY: TEST_SECRETS.openrouter,
-      LLM_BASE_URL: llm.url,
-      RUNWARE_API_KEY: TEST_SECRETS.runware,
-      RUNWARE_BASE_URL: images.url,
-      CHARACTER_SERVICE_URL: services.url,
-      POST_SERVICE_URL: services.url,
-      MEDIA_SERVICE_URL: services.url,
-      WORLD_SERVICE_URL: services.url,
-      WORKFLOW_BUNDLE_PATH: build.workflowBundlePath,
-      SHUTDOWN_GRACE_MS: '2000',
-      LLM_TIMEOUT_MS: '20000',
-      GRPC_DEADLINE_MS: '5000',
-      LOG_LEVEL: 'info',
-      HEALTH_PORT: String(healthPort),
-      ...opts.env,
-    },
-  });
-  const ready = new Promise<void>((resolveReady, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('"message":"worker ready"')) resolveReady();
-    };
-    worker.stdout!.on('data', onData);
-    worker.stderr!.on('data', onData);
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output.slice(-3000)}`)));
-  });
-  await Promise.race([ready, Bun.sleep(60_000).then(() => Promise.reject(new Error(`worker not ready after 60 s:\n${output.slice(-3000)}`)))]);
+  const baseEnv = {
+    PATH: process.env.PATH ?? '',
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URI: stack.mongoUri,
+    MONGODB_DATABASE: database,
+    OPENROUTER_API_KEY: TEST_SECRETS.openrouter,
+    LLM_BASE_URL: llm.url,
+    RUNWARE_API_KEY: TEST_SECRETS.runware,
+    RUNWARE_BASE_URL: images.url,
+    CHARACTER_SERVICE_URL: services.url,
+    POST_SERVICE_URL: services.url,
+    MEDIA_SERVICE_URL: services.url,
+    WORLD_SERVICE_URL: services.url,
+    WORKFLOW_BUNDLE_PATH: build.workflowBundlePath,
+    SHUTDOWN_GRACE_MS: '2000',
+    LLM_TIMEOUT_MS: '20000',
+    GRPC_DEADLINE_MS: '5000',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+  };
+  /** Spawns a worker process and resolves once it says it is ready. */
+  async function spawnReady(env: Record<string, string>) {
+    const healthPort = await freePort();
+    let output = '';
+    const child: ChildProcess = spawn(NODE, [build.workerPath], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...baseEnv, HEALTH_PORT: String(healthPort), ...env },
+    });
+    const ready = new Promise<void>((resolveReady, reject) => {
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"message":"worker ready"')) resolveReady();
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output.slice(-3000)}`)));
+    });
+    await Promise.race([ready, Bun.sleep(60_000).then(() => Promise.reject(new Error(`worker not ready after 60 s:\n${output.slice(-3000)}`)))]);
+    return { child, healthPort, output: () => output };
+  }
+  const extraWorkers: ExtraWorker[] = [];
+
+  const first = await spawnReady({});
+  const worker = first.child;
+  const healthPort = first.healthPort;
+  const output = first.output;
 
   const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -121,7 +144,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
     services,
     workflowBundlePath: build.workflowBundlePath,
     healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
-    output: () => output,
+    output,
     signal: (sig) => worker.kill(sig),
     exited,
     startWorld: (input) =>
@@ -155,7 +178,28 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
       if (!doc) throw new Error(`no status document for ${worldId}`);
       return doc;
     },
+    async spawnWorker(env = {}) {
+      const { child, output: extraOutput } = await spawnReady(env);
+      const extraExited = new Promise<number | null>((r) => {
+        if (child.exitCode !== null || child.signalCode !== null) r(child.exitCode);
+        else child.once('exit', (code) => r(code));
+      });
+      const extra: ExtraWorker = {
+        output: extraOutput,
+        signal: (sig) => child.kill(sig),
+        exited: extraExited,
+        async stop() {
+          if (child.exitCode === null && child.signalCode === null) {
+            child.kill('SIGTERM');
+            await Promise.race([extraExited, Bun.sleep(15_000).then(() => child.kill('SIGKILL'))]);
+          }
+        },
+      };
+      extraWorkers.push(extra);
+      return extra;
+    },
     async stop() {
+      await Promise.all(extraWorkers.map((w) => w.stop()));
       if (worker.exitCode === null && worker.signalCode === null) {
         worker.kill('SIGTERM');
         await Promise.race([exited, Bun.sleep(15_000).then(() => worker.kill('SIGKILL'))]);

@@ -1,0 +1,217 @@
+/**
+ * Cancel settles the world. Real stack, stand-ins and the production worker under Node; cancels are
+ * sent exactly as an operator sends them (`temporal workflow cancel`, the UI): a cancel request to one
+ * workflow. The progress role runs in its own worker process so a test can hold the progress queue
+ * still (stop that process) to land a cancel at a chosen point, then start a new one.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
+import { rootWorkflowId, taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
+import { worldWorkflowIds } from '../support/histories';
+import { STACK_TIMEOUT_MS } from '../support/stack';
+import { startWorldHarness, type ExtraWorker, type WorldHarness } from '../support/world-harness';
+
+let h: WorldHarness;
+let progressWorker: ExtraWorker;
+let seq = 0;
+const newWorldId = () => `00000000-0000-4000-8000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
+const world = (overrides: Record<string, unknown> = {}) => ({
+  world_id: newWorldId(),
+  world_name: 'Lanternfall',
+  world_prompt: 'Floating lantern cities drift over a drowned forest, trading light for memories.',
+  characters_count: 2,
+  posts_count: 6,
+  ...overrides,
+});
+
+const orchestratorOf = (worldId: string) => h.client.workflow.getHandle(workflowIdFor(TaskTypes.worldDescription, taskIds.worldDescription(worldId)));
+const charactersOf = (worldId: string) => [...h.services.state.characters.values()].filter((c) => c.worldId === worldId);
+const postsOf = (worldId: string) => [...h.services.state.posts.values()].filter((p) => p.worldId === worldId);
+/** Everything the world could spend or create: provider requests and service calls. */
+const spent = () => ({ llm: h.llm.requests.length, images: h.images.requests.length, services: h.services.calls.length });
+const statusOf = (worldId: string) => h.db.collection('world_generation_status').findOne({ _id: worldId as any });
+const FINAL = ['completed', 'failed'];
+
+async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(50);
+  }
+}
+
+/** Close status of every workflow of the world that exists (tasks whose workflow never started have none). */
+async function closeStatuses(worldId: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const id of await worldWorkflowIds(h.db, worldId)) {
+    try {
+      out[id] = (await h.client.workflow.getHandle(id).describe()).status.name;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+  }
+  return out;
+}
+
+const settled = (doc: Record<string, any> | null) => doc !== null && doc.stages.every((s: any) => FINAL.includes(s.status)) && doc.status !== 'in_progress';
+
+/** Waits until the world is settled and every one of its workflows has closed; returns what was seen then. */
+async function waitSettledAndClosed(worldId: string, timeoutMs = 60_000) {
+  const doc = await until('the world to be settled', async () => {
+    const d = await statusOf(worldId);
+    return settled(d) ? d : null;
+  }, timeoutMs).catch(async (err) => {
+    await explainStuck(worldId);
+    throw err;
+  });
+  const atSettle = spent();
+  const statuses = await until('every workflow of the world to close', async () => {
+    const s = await closeStatuses(worldId);
+    return Object.values(s).every((v) => v !== 'RUNNING') ? s : null;
+  }, timeoutMs);
+  return { doc: doc as Record<string, any>, atSettle, statuses };
+}
+
+/** What still runs, for the failure message of a world that did not settle. */
+async function explainStuck(worldId: string) {
+  for (const id of await worldWorkflowIds(h.db, worldId)) {
+    const d = await h.client.workflow.getHandle(id).describe().catch(() => null);
+    if (d?.status.name !== 'RUNNING') continue;
+    const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name}:${a.state}:attempt ${a.attempt}`);
+    const children = (d.raw.pendingChildren ?? []).length;
+    console.error(`still running: ${id} activities=${JSON.stringify(pending)} children=${children}`);
+  }
+}
+
+async function expectCancelled(handle: WorkflowHandle) {
+  const error = await handle.result().then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(WorkflowFailedError);
+  expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+}
+
+async function expectSettledCancelled(worldId: string, doc: Record<string, any>) {
+  expect(doc.status).toBe('failed');
+  expect(String(doc.error)).toContain('cancelled');
+  for (const stage of doc.stages) expect({ stage: stage.name, final: FINAL.includes(stage.status) }).toEqual({ stage: stage.name, final: true });
+  // Tasks that began were closed; a post stopped by the cancel is not a failed post.
+  const open = await h.db.collection('tasks').countDocuments({ world_id: worldId, status: 'in_progress' });
+  expect(open).toBe(0);
+  expect(doc.posts_failed ?? 0).toBe(0);
+  // The counters agree with what the services hold.
+  expect(doc.users_created).toBe(charactersOf(worldId).length);
+  expect(doc.posts_created).toBe(postsOf(worldId).length);
+}
+
+beforeAll(async () => {
+  h = await startWorldHarness({ env: { WORKER_ROLES: 'main,llm,images,services' } });
+  progressWorker = await h.spawnWorker({ WORKER_ROLES: 'progress' });
+}, STACK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await h?.stop();
+}, 60_000);
+
+beforeEach(() => {
+  h.llm.reset();
+  h.images.reset();
+  h.services.faults.clear();
+  h.llm.setLatency(0);
+});
+
+describe('cancelling the world', () => {
+  test(
+    'cancelling the orchestrator mid-world stops the whole tree within seconds, spends nothing more and settles every stage as cancelled',
+    async () => {
+      // Requests take a while, so the cancel finds some of them in flight.
+      h.llm.setLatency(400);
+      const input = world({ characters_count: 3, posts_count: 12 });
+      await (await h.startWorld(input)).result();
+      await until('the first post', () => postsOf(input.world_id).length >= 1, 120_000);
+
+      const cancelledAt = Date.now();
+      await orchestratorOf(input.world_id).cancel();
+      const { doc, atSettle, statuses } = await waitSettledAndClosed(input.world_id);
+      const seconds = (Date.now() - cancelledAt) / 1000;
+      // The cancel travels down the tree one workflow task per level and the clean-up comes back up
+      // the same way, so the time is a few dozen workflow tasks: about a second on an idle machine;
+      // the bound leaves room for a heavily shared CI machine.
+      expect(seconds).toBeLessThan(60);
+
+      await expectSettledCancelled(input.world_id, doc);
+      expect(doc.stages.find((s: any) => s.name === 'finishing')).toMatchObject({ status: 'failed', reason: 'cancelled' });
+      // Something was still missing when the cancel came (otherwise this test proves nothing).
+      expect(postsOf(input.world_id).length).toBeLessThan(12);
+
+      // Cancelled workflows report Cancelled; nothing reports a StepFailed because of the cancel.
+      expect(statuses[orchestratorOf(input.world_id).workflowId]).toBe('CANCELLED');
+      const byStatus = Object.values(statuses).reduce<Record<string, number>>((acc, s) => ({ ...acc, [s]: (acc[s] ?? 0) + 1 }), {});
+      expect(byStatus.FAILED ?? 0).toBe(0);
+      expect(byStatus.CANCELLED ?? 0).toBeGreaterThan(1);
+
+      // Once settled, the world makes no further request of any provider or service.
+      await Bun.sleep(3000);
+      expect(spent()).toEqual(atSettle);
+      console.log(`cancel → settled and closed in ${seconds.toFixed(1)} s; workflows: ${JSON.stringify(byStatus)}`);
+    },
+    180_000,
+  );
+
+  test(
+    'cancelling the root while it runs forwards the cancel to the orchestrator of the world it joined',
+    async () => {
+      h.llm.setLatency(300);
+      const input = world();
+      await (await h.startWorld(input)).result();
+      await until('the first character', () => charactersOf(input.world_id).length >= 1, 120_000);
+
+      // Hold the progress queue: the re-sent root's first step waits, so the cancel lands while it runs.
+      await progressWorker.stop();
+      const root = await h.startWorld(input);
+      await Bun.sleep(500);
+      await root.cancel();
+      progressWorker = await h.spawnWorker({ WORKER_ROLES: 'progress' });
+
+      await expectCancelled(root);
+      const { doc, atSettle, statuses } = await waitSettledAndClosed(input.world_id);
+      await expectSettledCancelled(input.world_id, doc);
+      expect(statuses[orchestratorOf(input.world_id).workflowId]).toBe('CANCELLED');
+      const history = await root.fetchHistory();
+      expect(history.events?.some((e) => e.requestCancelExternalWorkflowExecutionInitiatedEventAttributes)).toBe(true);
+
+      await Bun.sleep(2000);
+      expect(spent()).toEqual(atSettle);
+    },
+    180_000,
+  );
+
+  test(
+    'cancelling the root before the world started records it failed with reason cancelled, starts nothing and spends nothing',
+    async () => {
+      await progressWorker.stop();
+      const input = world();
+      const root = await h.startWorld(input);
+      await Bun.sleep(500);
+      await root.cancel();
+      const before = spent();
+      progressWorker = await h.spawnWorker({ WORKER_ROLES: 'progress' });
+
+      await expectCancelled(root);
+      const doc = await until('the world to be settled', async () => {
+        const d = await statusOf(input.world_id);
+        return settled(d) ? d : null;
+      });
+      await expectSettledCancelled(input.world_id, doc as Record<string, any>);
+      expect(await orchestratorOf(input.world_id).describe().catch((e: unknown) => e)).toBeInstanceOf(WorkflowNotFoundError);
+      expect((await h.client.workflow.getHandle(rootWorkflowId(input.world_id)).describe()).status.name).toBe('CANCELLED');
+      await Bun.sleep(1000);
+      expect(spent()).toEqual(before);
+    },
+    120_000,
+  );
+});
