@@ -18,10 +18,11 @@ import { ErrorTypes } from '../domain/error-types';
 import type { ImageActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
-import { resultOfStep, type PositionState, type ProviderCallRef } from '../repositories';
-import type { GenerateImageRequest, GeneratedImage } from '../clients/runware-client';
-import { ProviderResponseError } from '../clients/provider-errors';
+import { resultOfStep, type ProviderCallRef } from '../repositories';
+import type { GenerateImageRequest } from '../clients/runware-client';
 import { paidRequest } from './paid-request';
+import { renderCodec, renderedOf, type Rendered } from './paid-records';
+import { findLostRender } from './lost-renders';
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
 
@@ -40,11 +41,6 @@ const PROMPT_SOURCE: Record<ImageKind, { step: string; field: string }> = {
   post_image: { step: 'post_image_prompt', field: 'prompt' },
 };
 
-interface Rendered {
-  imageURL: string;
-  imageUUID: string;
-  cost: number;
-}
 interface Presigned {
   mediaId: string;
   uploadUrl: string;
@@ -132,9 +128,6 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
   };
 }
 
-/** How long a retry waits for a render Runware still reports as processing before giving up for this attempt. */
-const PROCESSING_WAIT_MS = [1_000, 2_000, 4_000, 8_000];
-
 interface RenderArgs {
   ref: ProviderCallRef;
   kind: ImageKind;
@@ -164,10 +157,8 @@ async function renderOnce(deps: ActivityDeps, args: RenderArgs): Promise<Rendere
       return renderedOf(image, cfg.fallbackCostUsd);
     },
     // UUIDs this attempt made have not been sent yet; only earlier attempts' renders can be lost.
-    recover: (state) => findLostRender(deps, state.taskUuids.filter((t) => taskUuids.get(t.send) !== t.uuid), signal),
-    toRecord: (r) => ({ ...r }),
-    fromRecord: (d) => ({ imageURL: String(d.imageURL ?? ''), imageUUID: String(d.imageUUID ?? ''), cost: Number(d.cost ?? 0) }),
-    costOf: (r) => ({ image_cost_total: r.cost }),
+    recover: (state) => findLostRender(deps, state.taskUuids.filter((t) => taskUuids.get(t.send) !== t.uuid), { signal }),
+    ...renderCodec,
     audit: ({ send, durationMs, result: rendered, error }) =>
       deps.repos.audit
         .record({
@@ -194,40 +185,4 @@ async function renderOnce(deps: ActivityDeps, args: RenderArgs): Promise<Rendere
         .then(() => undefined),
   });
   return result;
-}
-
-// The provider's own figure is the truth; the configured price is only a fallback.
-const renderedOf = (image: GeneratedImage, fallbackCost: number): Rendered => ({
-  imageURL: image.imageURL,
-  imageUUID: image.imageUUID,
-  cost: image.cost ?? fallbackCost,
-});
-
-/**
- * Asks Runware about every task UUID recorded for this image (newest first) before a second render is paid for.
- * A render still processing is waited for a little; if it is still running, the attempt fails (retryable) rather
- * than paying for a second one.
- */
-async function findLostRender(
-  deps: ActivityDeps,
-  recorded: PositionState['taskUuids'],
-  signal: AbortSignal,
-): Promise<{ send: number; result: Rendered } | null> {
-  let processing = false;
-  for (const { send, uuid } of [...recorded].reverse()) {
-    for (let wait = 0; ; wait++) {
-      const lookup = await deps.runware.getResponse(uuid, signal);
-      if (lookup.status === 'success') return { send, result: renderedOf(lookup.image, deps.config.images.fallbackCostUsd) };
-      if (lookup.status !== 'processing') break;
-      if (wait >= PROCESSING_WAIT_MS.length) {
-        processing = true;
-        break;
-      }
-      await new Promise((r) => setTimeout(r, PROCESSING_WAIT_MS[wait]));
-    }
-  }
-  if (processing) {
-    throw new ProviderResponseError({ provider: 'images', message: 'an earlier render of this image is still processing at Runware', retryable: true });
-  }
-  return null;
 }

@@ -17,6 +17,7 @@ import type { LlmActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
 import { paidRequest } from './paid-request';
+import { chatCodec } from './paid-records';
 import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
@@ -89,25 +90,7 @@ async function paidChat(deps: ActivityDeps, at: ChatPosition, req: ChatRequest):
   const { result, replayed } = await paidRequest<ChatResponse>(deps, {
     ref: { worldId: at.worldId, taskId: at.taskId, position: at.position, provider: 'llm' },
     send: ({ onSent }) => deps.llm.chat({ ...req, onSent }),
-    toRecord: (r) => ({
-      id: r.id,
-      model: r.model,
-      content: r.content,
-      prompt_tokens: r.usage.promptTokens,
-      completion_tokens: r.usage.completionTokens,
-      cost: r.usage.cost,
-    }),
-    fromRecord: (d) => ({
-      id: String(d.id ?? ''),
-      model: String(d.model ?? ''),
-      content: String(d.content ?? ''),
-      usage: {
-        promptTokens: Number(d.prompt_tokens ?? 0),
-        completionTokens: Number(d.completion_tokens ?? 0),
-        cost: typeof d.cost === 'number' ? d.cost : null,
-      },
-    }),
-    costOf: (r) => ({ llm_cost_total: r.usage.cost ?? 0, llm_prompt_tokens: r.usage.promptTokens, llm_completion_tokens: r.usage.completionTokens }),
+    ...chatCodec,
     audit: ({ send, durationMs, result: response, error }) =>
       deps.repos.audit
         .record({

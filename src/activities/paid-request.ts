@@ -56,6 +56,9 @@ export interface PaidRequestResult<R> {
   send: number;
 }
 
+/** The keyed increment that counts the stored answer of one send: one per stored answer, never per attempt. */
+export const costKey = (position: string, send: number) => `cost:${position}:s${send}`;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries a write a few times in-process: losing it would cost a second payment or a lost charge. */
@@ -76,7 +79,7 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
   const { ref } = spec;
   // Not retried in-process: the answer is stored by then, so a failed increment fails the attempt and the retry
   // replays the answer and applies its cost.
-  const applyCost = (send: number, result: R) => status.applyOnce(ref.worldId, `cost:${ref.position}:s${send}`, spec.costOf(result));
+  const applyCost = (send: number, result: R) => status.applyOnce(ref.worldId, costKey(ref.position, send), spec.costOf(result));
   const keep = async (send: number, result: R): Promise<R> => {
     const stored = await durably(`answer of ${ref.position}`, deps.log, () => providerCalls.storeResult(ref, send, spec.toRecord(result)));
     return spec.fromRecord(stored);

@@ -354,6 +354,15 @@ export function createGenerationStatusRepository(db: Db) {
     },
 
     /**
+     * The world's applied keys that start with `prefix` (from `status_ledger`), so a sweep can skip what is counted
+     * already instead of taking {@link applyOnce}'s slower path for every key. Read-only.
+     */
+    async appliedKeys(worldId: string, prefix: string): Promise<Set<string>> {
+      const docs = await ledger.find({ world_id: worldId, applied: true }, { projection: { key: 1 } }).toArray();
+      return new Set(docs.map((d) => d.key).filter((k) => k.startsWith(prefix)));
+    },
+
+    /**
      * Reserves one API call against the world's limit, once per `key` (same protocol as {@link applyOnce}, whose
      * step 2 additionally requires `api_calls_made_X < limit`). On `limit_reached` nothing is incremented and no
      * pending key is left behind; a later retry with the same key is evaluated afresh (and, since limits never

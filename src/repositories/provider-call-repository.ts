@@ -6,7 +6,7 @@
  */
 import type { Db } from 'mongodb';
 import { collectionOf, validateDoc } from './define-collection';
-import { ProviderCallCollection, type ProviderCallEntry } from './collections';
+import { ProviderCallCollection, type ProviderCall, type ProviderCallEntry } from './collections';
 import { isDuplicateKeyError, NotFoundError } from './errors';
 
 export interface ProviderCallRef {
@@ -44,6 +44,22 @@ const idOf = (position: string, send: number, entry: ProviderCallEntry, uuid?: s
       return `${base}|uuid|${uuid}`;
   }
 };
+
+/** Folds a position's entries into what a retry needs to know. */
+export function positionStateOf(docs: readonly ProviderCall[]): PositionState {
+  let reservations = 0;
+  const sent = new Set<number>();
+  const results = new Map<number, Record<string, unknown>>();
+  const taskUuids: { send: number; uuid: string; at: number }[] = [];
+  for (const d of docs) {
+    reservations = Math.max(reservations, d.send + 1);
+    if (d.entry === 'sent') sent.add(d.send);
+    else if (d.entry === 'result' && d.result) results.set(d.send, d.result);
+    else if (d.entry === 'task_uuid' && d.task_uuid) taskUuids.push({ send: d.send, uuid: d.task_uuid, at: d.created_at.getTime() });
+  }
+  taskUuids.sort((a, b) => a.at - b.at || a.send - b.send);
+  return { reservations, sent, results, taskUuids: taskUuids.map(({ send, uuid }) => ({ send, uuid })) };
+}
 
 /** Repository for `provider_calls`. */
 export function createProviderCallRepository(db: Db) {
@@ -101,20 +117,23 @@ export function createProviderCallRepository(db: Db) {
 
     /** Everything recorded for a position. */
     async load(position: string): Promise<PositionState> {
-      const docs = await col.find({ position }).toArray();
-      let reservations = 0;
-      const sent = new Set<number>();
-      const results = new Map<number, Record<string, unknown>>();
-      const taskUuids: { send: number; uuid: string; at: number }[] = [];
-      for (const d of docs) {
-        reservations = Math.max(reservations, d.send + 1);
-        if (d.entry === 'reservation') continue;
-        if (d.entry === 'sent') sent.add(d.send);
-        else if (d.entry === 'result' && d.result) results.set(d.send, d.result);
-        else if (d.entry === 'task_uuid' && d.task_uuid) taskUuids.push({ send: d.send, uuid: d.task_uuid, at: d.created_at.getTime() });
+      return positionStateOf(await col.find({ position }).toArray());
+    },
+
+    /** Everything recorded for a world, by position (one query; for the world's cost sweep). */
+    async loadWorld(worldId: string): Promise<Map<string, PositionState & { ref: ProviderCallRef }>> {
+      const byPosition = new Map<string, ProviderCall[]>();
+      for (const d of await col.find({ world_id: worldId }).toArray()) {
+        const list = byPosition.get(d.position) ?? [];
+        list.push(d);
+        byPosition.set(d.position, list);
       }
-      taskUuids.sort((a, b) => a.at - b.at || a.send - b.send);
-      return { reservations, sent, results, taskUuids: taskUuids.map(({ send, uuid }) => ({ send, uuid })) };
+      const out = new Map<string, PositionState & { ref: ProviderCallRef }>();
+      for (const [position, docs] of byPosition) {
+        const first = docs[0]!;
+        out.set(position, { ...positionStateOf(docs), ref: { worldId, taskId: first.task_id, position, provider: first.provider } });
+      }
+      return out;
     },
 
     /** Every entry of a world, oldest first (tests and diagnostics). */

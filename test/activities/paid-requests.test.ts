@@ -11,6 +11,7 @@ import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-
 import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
 import { createActivities } from '../../src/activities';
+import { settleWorldCosts } from '../../src/activities/settle-costs';
 import type { ImageActivities, LlmActivities, ProgressActivities } from '../../src/activities/contracts';
 import type { ActivityDeps } from '../../src/activities/deps';
 import { createLlmClient } from '../../src/clients/llm-client';
@@ -348,6 +349,40 @@ test(
     const doc = await repos.status.require(worldId);
     expect(doc.api_calls_made_images).toBe(1);
     expect(doc.image_cost_total).toBeCloseTo(imageStandIn.requests[0]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'the world cost sweep counts what attempts that were never retried paid for, once',
+  async () => {
+    // An LLM answer stored, its cost write failed, and the step was never retried (say, the world was cancelled).
+    const llmWorld = await newWorld();
+    const status = failing(repos.status, 'applyOnce', { times: 1, when: 'before', match: (_w, key) => String(key).startsWith('cost:llm:') });
+    await expect(
+      run(activitiesWith({ repos: { ...repos, status } }).llm.runLlmStep, 1, { taskId: llmWorld.descriptionTaskId, step: 'world_description' }),
+    ).rejects.toThrow(/injected fault/);
+    expect((await repos.status.require(llmWorld.worldId)).llm_cost_total).toBe(0);
+    expect(await settleWorldCosts(baseDeps, llmWorld.worldId)).toEqual({ applied: 1, recovered: 0, unresolved: 0 });
+    await expectLlmBooksMatch(llmWorld.worldId);
+    const llmBooks = await booksOf(llmWorld.worldId);
+
+    // A render made and billed whose reply was lost, never retried.
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    imageStandIn.faults.push({ dropResponse: true });
+    await expect(run(activitiesWith().images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_icon' })).rejects.toThrow();
+    expect((await repos.status.require(worldId)).image_cost_total).toBe(0);
+    expect(await settleWorldCosts(baseDeps, worldId)).toEqual({ applied: 0, recovered: 1, unresolved: 0 });
+    const doc = await repos.status.require(worldId);
+    expect(doc.api_calls_made_images).toBe(1);
+    expect(doc.image_cost_total).toBeCloseTo(imageStandIn.requests[0]!.cost!, 12);
+
+    // Again: nothing changes.
+    const books = await booksOf(worldId);
+    expect(await settleWorldCosts(baseDeps, worldId)).toEqual({ applied: 0, recovered: 0, unresolved: 0 });
+    expect(await settleWorldCosts(baseDeps, llmWorld.worldId)).toEqual({ applied: 0, recovered: 0, unresolved: 0 });
+    expect(await booksOf(worldId)).toEqual(books);
+    expect(await booksOf(llmWorld.worldId)).toEqual(llmBooks);
   },
   STACK_TIMEOUT_MS,
 );
