@@ -27,7 +27,17 @@ export interface WorldExpectation {
   posts: number;
   /** 'completed': every fault in the drill is recoverable. 'either': a truthful failure is acceptable too. */
   expect: 'completed' | 'either';
+  /**
+   * The drill makes a CreateCharacter outcome unknowable (its response lost after commit, or the worker killed right
+   * after it): character-service has no read-back for AI characters, so the worker may report such a character as
+   * possibly created instead of creating it again. Then, and only if the characters stage says so, `users_created`
+   * may count fewer characters than exist (never more), and the stage's "x of N" names the counted ones.
+   */
+  ambiguousCharacters?: boolean;
 }
+
+/** How the worker words a creation it could not confirm (src/activities: "may have created it"). */
+const AMBIGUITY = /may have created|ambiguous/i;
 
 export interface WorldReport {
   /** completed | failed | stuck (still in_progress at the deadline) | missing (no status document). */
@@ -87,15 +97,17 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
   const world = state.worlds.get(worldId);
 
   // --- duplicates: anything beyond what was asked for ---
+  // Media objects are the confirmed rows. A presign whose response was lost leaves an unconfirmed row that
+  // media-service never serves and offers no look-up for (it is keyed by the id the lost response carried): it is
+  // reported in the summary, not counted as a duplicate.
   const confirmed = media.filter((m) => m.confirmed);
   const extraCharacters = Math.max(0, characters.length - N);
   const extraPosts = Math.max(0, posts.length - P);
-  const extraMedia = Math.max(0, media.length - (2 + N + P));
+  const extraMedia = Math.max(0, confirmed.length - (2 + N + P));
   const duplicates = extraCharacters + extraPosts + extraMedia;
   if (extraCharacters > 0) mismatches.push(`${characters.length} characters for ${N} requested`);
   if (extraPosts > 0) mismatches.push(`${posts.length} posts for ${P} requested`);
-  if (media.length !== confirmed.length) mismatches.push(`${media.length - confirmed.length} media object(s) never confirmed (orphaned presigns)`);
-  if (extraMedia > 0) mismatches.push(`${media.length} media objects (${confirmed.length} confirmed), expected exactly ${2 + N + P}`);
+  if (extraMedia > 0) mismatches.push(`${confirmed.length} confirmed media objects, expected exactly ${2 + N + P}`);
   const sharedImages = posts.length - new Set(posts.map((p) => p.mediaId)).size;
   if (sharedImages > 0) mismatches.push(`${sharedImages} post(s) share an image with another post`);
   const creates = (method: string) =>
@@ -144,7 +156,14 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
     const eq = (field: string, actual: unknown, expected: number, what = 'exist') => {
       if (Number(actual ?? 0) !== expected) mismatches.push(`${field} = ${String(actual)}, but ${expected} ${what}`);
     };
-    eq('users_created', status.users_created, characters.length);
+    const charactersReason = String(stage('characters')?.reason ?? '');
+    const ambiguous = want.ambiguousCharacters === true && stage('characters')?.status === 'failed' && AMBIGUITY.test(charactersReason);
+    const countedCharacters = Number(status.users_created ?? 0);
+    if (ambiguous) {
+      if (countedCharacters > characters.length) mismatches.push(`users_created = ${countedCharacters}, but only ${characters.length} exist`);
+    } else {
+      eq('users_created', status.users_created, characters.length);
+    }
     eq('avatars_created', status.avatars_created, avatars);
     eq('posts_created', status.posts_created, posts.length);
     if (status.users_predicted !== N) mismatches.push(`users_predicted = ${status.users_predicted}, requested ${N}`);
@@ -158,6 +177,9 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
     }
     if (outcome === 'failed') {
       if (!status.error) mismatches.push('status failed without an error');
+      // A drill that allows only the unconfirmable-character failure does not accept any other.
+      if (want.ambiguousCharacters && want.expect === 'either' && !ambiguous) mismatches.push(`failed, but not for an unconfirmable character: ${String(status.error)}`);
+      if (want.ambiguousCharacters && stage('world_image')?.status !== 'completed') mismatches.push('world_image failed in a drill that only loses a character response');
       // Each failed stage must name what is missing; each stage that says completed must really be complete.
       const truthful = (name: string, complete: boolean, counted: string) => {
         const s = stage(name);
@@ -169,7 +191,7 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
         }
       };
       truthful('world_image', worldImages === 2, '');
-      truthful('characters', missingCharacters === 0 && missingAvatars === 0, `${characters.length} of ${N}`);
+      truthful('characters', missingCharacters === 0 && missingAvatars === 0 && !ambiguous, `${ambiguous ? countedCharacters : characters.length} of ${N}`);
       truthful('posts', missingPosts === 0, `${posts.length} of ${P}`);
     }
 
@@ -200,7 +222,7 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
   const pass = outcomeOk && duplicates === 0 && mismatches.length === 0 && (lost === 0 || outcome === 'failed');
   const unanswered = [...lab.llm.requests, ...lab.images.requests].filter((r) => r.status === 0).length;
   const summary =
-    `${characters.length}/${N} characters, ${avatars} avatars, ${posts.length}/${P} posts (${postImages} with their image), ${media.length} media (${confirmed.length} confirmed); ` +
+    `${characters.length}/${N} characters, ${avatars} avatars, ${posts.length}/${P} posts (${postImages} with their image), ${confirmed.length} media confirmed (+${media.length - confirmed.length} unconfirmed presigns); ` +
     `${lab.llm.requests.length} LLM + ${lab.images.requests.length} image requests (${unanswered} unanswered); creates: ${characterCreates} character, ${postCreates} post`;
   return { outcome, pass, duplicates, lost, mismatches, summary };
 }
