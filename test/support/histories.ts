@@ -1,6 +1,8 @@
 /**
- * Reads the histories of every workflow of a world (their ids follow from the task documents) and
- * measures every payload that crossed Temporal.
+ * Reads the histories of every workflow of a world (their ids follow from the task documents), measures
+ * every payload that crossed Temporal, and gathers everything a secret could hide in: payloads, failure
+ * messages and stack traces (activity failures, the last failure of a retried attempt, workflow
+ * failures), the worker's logs and the world's MongoDB records.
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
@@ -17,8 +19,13 @@ export interface PayloadReport {
   payloads: number;
   largestPayloadBytes: number;
   largestAt: string;
-  /** Decoded text of every payload, to search for secrets. */
+  /**
+   * Everything textual in the histories, to search for secrets: the decoded payloads, then every string
+   * field — failure messages and stack traces (including `lastFailure` of retried attempts), identities, ids.
+   */
   text: string;
+  /** Failure messages and stack traces alone (a subset of {@link text}), to show that failures were scanned. */
+  failureText: string;
 }
 
 function* payloadsIn(node: unknown, seen = new Set<unknown>()): Generator<Uint8Array> {
@@ -33,6 +40,17 @@ function* payloadsIn(node: unknown, seen = new Set<unknown>()): Generator<Uint8A
   for (const value of Object.values(record)) {
     if (Array.isArray(value)) for (const item of value) yield* payloadsIn(item, seen);
     else yield* payloadsIn(value, seen);
+  }
+}
+
+/** Every string in a history (messages, stack traces, …), skipping payload bytes. */
+function* stringsIn(node: unknown, seen = new Set<unknown>()): Generator<[key: string, value: string]> {
+  if (node === null || typeof node !== 'object' || seen.has(node) || node instanceof Uint8Array) return;
+  seen.add(node);
+  for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+    if (typeof value === 'string') yield [key, value];
+    else if (Array.isArray(value)) for (const item of value) yield* stringsIn(item, seen);
+    else yield* stringsIn(value, seen);
   }
 }
 
@@ -53,7 +71,19 @@ export async function fetchHistories(client: Client, workflowIds: string[]): Pro
 }
 
 export function measurePayloads(histories: WorkflowHistory[]): PayloadReport {
-  const report: PayloadReport = { workflows: 0, events: 0, activities: 0, largestHistoryEvents: 0, payloads: 0, largestPayloadBytes: 0, largestAt: '', text: '' };
+  const report: PayloadReport = {
+    workflows: 0,
+    events: 0,
+    activities: 0,
+    largestHistoryEvents: 0,
+    payloads: 0,
+    largestPayloadBytes: 0,
+    largestAt: '',
+    text: '',
+    failureText: '',
+  };
+  const strings: string[] = [];
+  const failures: string[] = [];
   const decoder = new TextDecoder();
   for (const { workflowId: id, history } of histories) {
     report.workflows += 1;
@@ -69,6 +99,36 @@ export function measurePayloads(histories: WorkflowHistory[]): PayloadReport {
         report.largestAt = id;
       }
     }
+    for (const [key, value] of stringsIn(history)) {
+      strings.push(value);
+      if (key === 'message' || key === 'stackTrace') failures.push(value);
+    }
   }
+  report.text += strings.join('\n');
+  report.failureText = failures.join('\n');
   return report;
+}
+
+/** The world's MongoDB records as text: status, tasks (results and `error`), audit rows, parameters, ledger. */
+export async function worldRecordsText(db: Db, worldId: string): Promise<{ status: string; tasks: string; audit: string; other: string }> {
+  const dump = async (collection: string, filter: Record<string, unknown>) => JSON.stringify(await db.collection(collection).find(filter).toArray());
+  return {
+    status: await dump('world_generation_status', { _id: worldId }),
+    tasks: await dump('tasks', { world_id: worldId }),
+    audit: await dump('api_requests_history', { world_id: worldId }),
+    other: (await Promise.all([dump('world_parameters', { _id: worldId }), dump('status_ledger', { world_id: worldId })])).join('\n'),
+  };
+}
+
+/**
+ * Where each secret appears, as "<secret name> in <place>" (empty when none does). `places` maps a
+ * name (history, logs, tasks, …) to its text.
+ */
+export function findSecrets(secrets: Record<string, string>, places: Record<string, string>): string[] {
+  const found: string[] = [];
+  for (const [name, secret] of Object.entries(secrets)) {
+    if (secret.length < 6) throw new Error(`secret ${name} is too short to search for`);
+    for (const [place, text] of Object.entries(places)) if (text.includes(secret)) found.push(`${name} in ${place}`);
+  }
+  return found;
 }
