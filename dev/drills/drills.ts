@@ -184,11 +184,16 @@ interface EffectMoment {
   unknowable?: boolean;
 }
 
-/** The kill lands as the stand-in sees the request (LLM, Runware: before it answers) or right after the service committed. */
+/**
+ * The kill lands as a stand-in sees the request (before it answers; a service call is then abandoned before its
+ * effect, since the stand-in's latency comes first) or right after the service committed the effect.
+ */
 const EFFECT_MOMENTS: EffectMoment[] = [
   { label: 'OpenRouter request received', count: (s) => 3 + 2 * s.characters + s.characters + 2 * s.posts, seen: (ctx) => ctx.lab.llm.requests.length },
   { label: 'Runware request received', count: (s) => 2 + s.characters + s.posts, seen: (ctx) => ctx.lab.images.requests.length },
+  { label: 'CreateCharacter request received', count: (s) => s.characters, seen: (ctx) => worldCalls(ctx, 'CreateCharacter').length, unknowable: true },
   { label: 'CreateCharacter committed', count: (s) => s.characters, seen: charactersOfWorld, unknowable: true },
+  { label: 'CreateAIPost request received', count: (s) => s.posts, seen: (ctx) => worldCalls(ctx, 'CreateAIPost').length },
   { label: 'GetPresignedUploadURL committed', count: (s) => 2 + s.characters + s.posts, seen: mediaOfWorld },
   { label: 'CreateAIPost committed', count: (s) => s.posts, seen: postsOfWorld },
 ];
@@ -354,13 +359,17 @@ interface ServiceScenario {
 const SERVICE_SCENARIOS: ServiceScenario[] = [
   {
     label: 'lost responses after commit',
+    // Every way a committed call can look failed to the client (the stand-ins' lostResponse kinds) plus a commit
+    // that lands after the client's deadline.
     faults: [
-      { method: 'CreateAIPost', fault: { lostResponse: true } },
-      { method: 'GetPresignedUploadURL', fault: { lostResponse: true } },
-      { method: 'ConfirmUpload', fault: { lostResponse: true } },
-      { method: 'UpdateCharacter', fault: { lostResponse: true } },
-      { method: 'UpdateWorldParams', fault: { lostResponse: true } },
-      { method: 'UpdateWorldImage', fault: { lostResponse: true } },
+      { method: 'CreateAIPost', fault: { lostResponse: 'unavailable' } },
+      { method: 'CreateAIPost', fault: { lostResponse: 'deadline' } },
+      { method: 'CreateAIPost', fault: { lateCommitMs: 2_500 } },
+      { method: 'GetPresignedUploadURL', fault: { lostResponse: 'reset' } },
+      { method: 'ConfirmUpload', fault: { lostResponse: 'disconnect' } },
+      { method: 'UpdateCharacter', fault: { lostResponse: 'unavailable' } },
+      { method: 'UpdateWorldParams', fault: { lostResponse: 'deadline' } },
+      { method: 'UpdateWorldImage', fault: { lostResponse: 'reset' } },
     ],
   },
   {
@@ -368,7 +377,7 @@ const SERVICE_SCENARIOS: ServiceScenario[] = [
     // created (never create it twice), so a truthful failure passes.
     label: 'lost CreateCharacter response',
     unknowable: true,
-    faults: [{ method: 'CreateCharacter', fault: { lostResponse: true } }],
+    faults: [{ method: 'CreateCharacter', fault: { lostResponse: 'unavailable' } }],
   },
   {
     label: 'transient errors, deadlines and upload failures',
@@ -402,7 +411,7 @@ const serviceFaults: Drill = {
           const size = sizes(quick);
           // The seed picks which call of each method takes the fault (the first to the third).
           const plan = scenario.faults.map((f) => ({ ...f, nth: f.method === 'UpdateWorldParams' || f.method === 'UpdateWorldImage' ? 1 : rng.int(1, 3) }));
-          log(`service faults: ${plan.map((p) => `${p.method}#${p.nth} ${Object.keys(p.fault)[0]}`).join(', ')}`);
+          log(`service faults: ${plan.map((p) => `${p.method}#${p.nth} ${JSON.stringify(p.fault)}`).join(', ')}`);
           return runWorld(lab, rng, log, {
             ...size,
             ...(scenario.unknowable ? { expect: 'either', ambiguousCharacters: true } : { expect: 'completed' }),

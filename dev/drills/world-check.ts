@@ -160,7 +160,12 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
     const ambiguous = want.ambiguousCharacters === true && stage('characters')?.status === 'failed' && AMBIGUITY.test(charactersReason);
     const countedCharacters = Number(status.users_created ?? 0);
     if (ambiguous) {
+      // Counted ≤ existing ≤ counted + reported as possibly created.
+      const possibly = Number(status.characters_ambiguous ?? 0);
       if (countedCharacters > characters.length) mismatches.push(`users_created = ${countedCharacters}, but only ${characters.length} exist`);
+      if (characters.length > countedCharacters + possibly) {
+        mismatches.push(`${characters.length} characters exist, users_created = ${countedCharacters} and characters_ambiguous = ${possibly} account for fewer`);
+      }
     } else {
       eq('users_created', status.users_created, characters.length);
     }
