@@ -29,7 +29,7 @@ export type Reconciled<R> = { found: R } | 'absent';
 
 export interface CreationSpec<R extends Record<string, unknown>> {
   key: string;
-  /** Temporal's attempt number of this activity execution. */
+  /** Orders this attempt among all attempts of the creation (later = larger); see service-activities.ts. */
   attempt: number;
   /** The gRPC deadline of one call (GRPC_DEADLINE_MS). */
   deadlineMs: number;
@@ -52,7 +52,7 @@ const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 function superseded(key: string, attempt: number): ApplicationFailure {
   // Retryable on purpose: if this really is a zombie, Temporal has moved on and ignores it; if the claim was lost
   // to a concurrent duplicate, the next attempt finds the result.
-  return ApplicationFailure.create({ message: `${key}: attempt ${attempt} was superseded by a later attempt; nothing sent`, type: 'CreationSuperseded', nonRetryable: false });
+  return ApplicationFailure.create({ message: `${key}: this attempt (${attempt}) was superseded by a later one; nothing sent`, type: 'CreationSuperseded', nonRetryable: false });
 }
 
 /** Runs the protocol of the module comment; returns the stored result of the one creation. */

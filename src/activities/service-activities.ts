@@ -48,7 +48,14 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
   const { tasks, sideEffects, worldParams, status } = deps.repos;
   const { character, post, world } = deps.services;
   const deadlineMs = deps.config.services.deadlineMs;
-  const attemptNow = () => activityInfo().attempt;
+  /**
+   * Orders attempts across retries *and* across executions (a new run of the step starts again at attempt 1): when
+   * this attempt was scheduled, then its number. A zombie attempt always orders before the one that replaced it.
+   */
+  const attemptNow = () => {
+    const info = activityInfo();
+    return info.currentAttemptScheduledTimestampMs * 1000 + Math.min(info.attempt, 999);
+  };
 
   /** The first of the character's username candidates no other character of the world holds. */
   async function claimUsername(worldId: string, taskId: string, username: string, characterIndex: number): Promise<string> {

@@ -38,8 +38,8 @@ let unreachable: ServiceActivities;
 
 // Failing attempts are the point of these tests; the mock environment would log each one as a warning.
 const quiet = new DefaultLogger('ERROR');
-const run = <A, R>(fn: (args: A) => Promise<R>, attempt: number, args: A): Promise<R> =>
-  new MockActivityEnvironment({ attempt }, { logger: quiet }).run(fn as never, args as never) as Promise<R>;
+const run = <A, R>(fn: (args: A) => Promise<R>, attempt: number, args: A, scheduledAtMs = 1): Promise<R> =>
+  new MockActivityEnvironment({ attempt, currentAttemptScheduledTimestampMs: scheduledAtMs }, { logger: quiet }).run(fn as never, args as never) as Promise<R>;
 
 async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
   try {
@@ -357,6 +357,24 @@ describe('CreateAIPost', () => {
       expect(calls('CreateAIPost')).toHaveLength(1);
       const { postId } = await run(acts.createPost, 4, { taskId, mediaId });
       expect(postsIn(worldId).map((p) => p.postId)).toEqual([postId]);
+    },
+    STACK_TIMEOUT_MS,
+  );
+});
+
+describe('a new execution of the step', () => {
+  test(
+    'starts again at attempt 1 but, scheduled later, takes over from the old execution instead of being superseded',
+    async () => {
+      const worldId = await newWorld();
+      const { taskId, mediaId } = await postImageTask(worldId);
+      standIns.faults.inject('CreateAIPost', { code: 'INTERNAL' });
+      await failureOf(run(acts.createPost, 8, { taskId, mediaId }, 1_000)); // the old execution's last attempt
+      const { postId } = await run(acts.createPost, 1, { taskId, mediaId }, 2_000);
+      expect(postsIn(worldId).map((p) => p.postId)).toEqual([postId]);
+      // The old execution's attempt, if it ever woke up, would send nothing.
+      expect((await run(acts.createPost, 8, { taskId, mediaId }, 1_000)).postId).toBe(postId);
+      expect(calls('CreateAIPost')).toHaveLength(2);
     },
     STACK_TIMEOUT_MS,
   );
