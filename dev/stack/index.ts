@@ -56,6 +56,11 @@ export type Stack = {
 export type RestartOptions = {
   /** How long the server stays down between stop and start. Default 0. */
   downtimeMs?: number;
+  /**
+   * Runs once the old process has exited and before the new one starts (alongside `downtimeMs`): the window in
+   * which a test can observe the outage. A rejection fails the restart, after the server was started again.
+   */
+  whileDown?: () => Promise<void>;
 };
 
 export type StackOptions = {
@@ -155,8 +160,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       log(`restarting ${spec.name} on 127.0.0.1:${port}`);
       await old.stop(stopGraceMs);
       procs.splice(procs.indexOf(old), 1);
-      if (opts.downtimeMs) await new Promise((r) => setTimeout(r, opts.downtimeMs));
+      log(`${spec.name} stopped; starting it again${opts.downtimeMs ? ` in ${opts.downtimeMs} ms` : ''}`);
+      const down = await Promise.allSettled([
+        opts.downtimeMs ? new Promise((r) => setTimeout(r, opts.downtimeMs)) : Promise.resolve(),
+        opts.whileDown?.(),
+      ]);
       server.proc = await restartServer(spec, port, readyTimeoutMs, log, procs);
+      for (const d of down) if (d.status === 'rejected') throw d.reason;
     };
     // One restart at a time, so a drill that restarts both servers never races two spawns on one port.
     const next = restarting.catch(() => {}).then(run);

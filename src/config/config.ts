@@ -218,6 +218,7 @@ const EXPECTED: Record<string, string> = {
   WORKFLOW_BUNDLE_PATH: 'a file path, or unset',
   MAX_CACHED_WORKFLOWS: 'an integer 0..1000000, or unset',
   HEALTH_PORT: 'a TCP port 1..65535, or unset',
+  HEALTH_PROBE_TIMEOUT_MS: 'an integer 100..60000 (milliseconds)',
   API_CALL_LIMIT_HEADROOM: 'a number 1..100',
   LOG_LEVEL: `one of ${LOG_LEVELS.join('|')}`,
 };
@@ -286,6 +287,7 @@ const FlatEnvSchema = v.object({
   WORKFLOW_BUNDLE_PATH: optStr(),
   MAX_CACHED_WORKFLOWS: optInt(0, 1_000_000),
   HEALTH_PORT: optInt(1, 65_535),
+  HEALTH_PROBE_TIMEOUT_MS: int(2_000, 100, 60_000),
   API_CALL_LIMIT_HEADROOM: num(2.0, 1, 100),
   LOG_LEVEL: enumOf(LOG_LEVELS, 'info', (s) => s.toLowerCase()),
 });
@@ -406,6 +408,12 @@ export interface Config {
      * orchestrator probes — Temporal workers open no port of their own. @default unset (no health server).
      */
     readonly healthPort: number | undefined;
+    /**
+     * `HEALTH_PROBE_TIMEOUT_MS`: how long `/readyz` waits for each dependency (MongoDB ping, Temporal
+     * DescribeNamespace) before reporting it unavailable. @default 2000 — well inside a typical 5 s probe timeout,
+     * long enough for a ping queued behind busy operations on FerretDB's one-connection pool.
+     */
+    readonly healthProbeTimeoutMs: number;
   };
   /**
    * `API_CALL_LIMIT_HEADROOM`. @default 2.0 — when a world arrives without `api_call_limits_*` (world-service never
@@ -480,6 +488,7 @@ function toConfig(e: FlatEnv): Config {
       workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
       maxCachedWorkflows: e.MAX_CACHED_WORKFLOWS,
       healthPort: e.HEALTH_PORT,
+      healthProbeTimeoutMs: e.HEALTH_PROBE_TIMEOUT_MS,
     },
     apiCallLimitHeadroom: e.API_CALL_LIMIT_HEADROOM,
     logLevel: e.LOG_LEVEL,

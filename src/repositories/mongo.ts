@@ -22,6 +22,11 @@ export interface MongoHandle {
    * connection, which serialises operations and restores MongoDB's per-document atomicity.
    */
   ferretDb: boolean;
+  /**
+   * One `ping` through this client's own pool, bounded by `timeoutMs`: for readiness probes. Rejects with the
+   * driver's error, or with a timeout error when no answer arrived in time.
+   */
+  ping(timeoutMs: number): Promise<void>;
   /** Closes the client; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -32,20 +37,44 @@ export async function isFerretDb(client: MongoClient): Promise<boolean> {
   return 'ferretdbVersion' in info;
 }
 
+/**
+ * Driver settings that make the client ride through a server restart by itself, and never let one lost connection
+ * hold the process hostage. Every wait is bounded, because against FerretDB the pool is a single connection: with
+ * the driver's defaults (no socket timeout, no checkout timeout) one operation whose answer never comes — sent into a
+ * connection the server abandoned while going down, or to a server that hangs — keeps that connection checked out
+ * forever, every other operation queues behind it forever, and each activity attempt times out at Temporal and is
+ * retried into the same queue: the world stalls although the server is back. Bounded waits turn that into errors
+ * the activities retry, and the failed connection is discarded so the pool reconnects.
+ */
+export const MONGO_DRIVER_TIMEOUTS = {
+  /** A server that cannot be reached fails an operation within 5 s (the activity retries) instead of hanging. */
+  serverSelectionTimeoutMS: 5_000,
+  connectTimeoutMS: 10_000,
+  /**
+   * No operation here legitimately waits 30 s for an answer (the progress activities' start-to-close timeout is
+   * 30 s, so a longer one is a zombie anyway); after that the connection is closed and replaced.
+   */
+  socketTimeoutMS: 30_000,
+  /** A checkout that waits longer than this for the pool's connection(s) fails instead of queueing forever. */
+  waitQueueTimeoutMS: 20_000,
+  /** Notice a restarted server within ~2 s (default 10 s), so the pool is marked ready again soon after. */
+  heartbeatFrequencyMS: 2_000,
+} as const;
+
 function newClient(options: MongoOptions, maxPoolSize: number): MongoClient {
   return new MongoClient(options.uri, {
     appName: 'generia-ai-worker',
     maxPoolSize,
     minPoolSize: Math.min(options.minPoolSize, maxPoolSize),
     maxIdleTimeMS: 30_000,
-    serverSelectionTimeoutMS: 5_000,
-    connectTimeoutMS: 10_000,
+    ...MONGO_DRIVER_TIMEOUTS,
   });
 }
 
 /**
  * Connects one pooled client (call once per process, in the composition root). Fails within ~5 s when no server is
- * reachable instead of hanging (serverSelectionTimeoutMS).
+ * reachable instead of hanging (serverSelectionTimeoutMS); once connected, the client reconnects by itself after the
+ * server comes back (see {@link MONGO_DRIVER_TIMEOUTS}).
  */
 export async function connectMongo(options: MongoOptions): Promise<MongoHandle> {
   let client = newClient(options, options.maxPoolSize);
@@ -57,10 +86,20 @@ export async function connectMongo(options: MongoOptions): Promise<MongoHandle> 
     await client.connect();
   }
   let closed: Promise<void> | undefined;
+  const db = client.db(options.database);
   return {
     client,
-    db: client.db(options.database),
+    db,
     ferretDb,
+    ping: (timeoutMs) => withTimeout(db.command({ ping: 1 }).then(() => undefined), timeoutMs, `no answer to ping within ${timeoutMs} ms`),
     close: () => (closed ??= client.close()),
   };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,14 +1,15 @@
 /**
  * Worker process entry (runs under Node: `node dist/worker.js`). Parses config once, starts the
  * configured roles, and handles signals: the first SIGTERM/SIGINT stops polling and lets in-flight
- * activities finish within SHUTDOWN_GRACE_MS; a second one exits at once.
+ * activities finish within SHUTDOWN_GRACE_MS; a second one exits at once. A role's fatal error stops every role
+ * cleanly and exits 1 (78 for bad configuration), so the orchestrator restarts the process.
  */
 import { Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config';
 import { createLogger } from '../logger';
-import { runWorker } from './run-worker';
+import { runWorker, type RunningWorker } from './run-worker';
 
 async function main(): Promise<number> {
   let config;
@@ -27,13 +28,15 @@ async function main(): Promise<number> {
     ? { bundlePath: prebuilt }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };
 
-  const worker = await runWorker(config, log, source);
+  // Handlers go in before start-up, so a SIGTERM that arrives while we connect is a clean stop, not Node's default
+  // kill: the stop is applied as soon as the workers exist.
+  const started: { worker?: RunningWorker } = {};
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
       log.info('shutting down: draining in-flight activities', { signal, grace_ms: config.worker.shutdownGraceMs });
-      worker.shutdown();
+      started.worker?.shutdown();
     } else {
       log.warn('second signal: exiting now', { signal });
       process.exit(130);
@@ -41,7 +44,16 @@ async function main(): Promise<number> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
-  await worker.done;
+
+  const worker = (started.worker = await runWorker(config, log, source));
+  if (signals > 0) worker.shutdown();
+  try {
+    await worker.done;
+  } catch (err) {
+    // A role failed: the others were drained and every client closed; exit non-zero so the orchestrator restarts us.
+    log.error('worker exiting after a fatal error', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  }
   return 0;
 }
 

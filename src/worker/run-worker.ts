@@ -1,6 +1,7 @@
 /**
  * The composition root: config → MongoDB → clients → activities → one Temporal connection → one
- * Worker per configured role. Everything is built once here and closed here, in reverse order.
+ * Worker per configured role. Everything is built once here and closed here, in reverse order — and only after
+ * every role has stopped (see supervise.ts), so a role's fatal error never closes MongoDB under the others.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -10,13 +11,18 @@ import { createRunwareClient } from '../clients/runware-client';
 import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
 import type { Logger } from '../logger';
-import { connectMongo, createRepositories, ensureAllIndexes } from '../repositories';
+import { ALL_COLLECTIONS, connectMongo, createRepositories, ensureIndexes, type MongoHandle } from '../repositories';
 import { TaskQueues } from '../domain/task-queues';
 import { startHealthServer } from './health-server';
+import { createReadiness } from './readiness';
+import { superviseRoles } from './supervise';
 import { roleOptions } from './worker-options';
 
 export interface RunningWorker {
-  /** Resolves when every worker has stopped (after `shutdown()` or a fatal error). */
+  /**
+   * Settles when every worker has stopped and the shared clients are closed: resolves after `shutdown()`, rejects
+   * with a `RoleFailedError` after a role's fatal error (the other roles were stopped and drained first).
+   */
   done: Promise<void>;
   /** Stops polling, lets in-flight activities finish within the grace time, then closes pools. */
   shutdown(): void;
@@ -32,7 +38,13 @@ export interface WorkflowSource {
 export async function runWorker(config: Config, log: Logger, source: WorkflowSource): Promise<RunningWorker> {
   log.info('starting worker', { config: describeConfig(config) });
   const mongo = await connectMongo(config.mongo);
-  await ensureAllIndexes(mongo.db);
+  try {
+    // Safe when the indexes exist, partly exist, or another worker process is creating them right now.
+    await ensureIndexes(mongo.db, ALL_COLLECTIONS, { log: (message, fields) => log.info(message, fields) });
+  } catch (err) {
+    await mongo.close();
+    throw err;
+  }
   const repos = createRepositories(mongo.db);
   const services = createServiceClients(config.services);
   const deps = {
@@ -52,14 +64,21 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   };
   const activities = createActivities(deps);
 
-  const connection = await NativeConnection.connect({
-    address: config.temporal.address,
-    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
-    ...(config.temporal.tls ? { tls: true } : {}),
-  });
+  let connection: NativeConnection | undefined;
+  const closeShared = async () => {
+    await connection?.close().catch((err: unknown) => log.warn('closing the Temporal connection failed', { error: String(err) }));
+    await services.close().catch(() => {});
+    await mongo.close().catch(() => {});
+  };
 
-  const workers: Worker[] = [];
+  const workers = new Map<string, Worker>();
+  let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   try {
+    connection = await NativeConnection.connect({
+      address: config.temporal.address,
+      ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+      ...(config.temporal.tls ? { tls: true } : {}),
+    });
     for (const role of config.worker.roles) {
       const workflows =
         role === 'main'
@@ -67,7 +86,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
             ? { workflowBundle: { codePath: source.bundlePath } }
             : { workflowsPath: source.workflowsPath }
           : {};
-      workers.push(
+      workers.set(
+        role,
         await Worker.create({
           connection,
           namespace: config.temporal.namespace,
@@ -78,26 +98,26 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
         }),
       );
     }
+    if (config.worker.healthPort) {
+      const readiness = createReadiness(dependencyProbes(mongo, connection, config), config.worker.healthProbeTimeoutMs);
+      health = await startHealthServer(config.worker.healthPort, {
+        states: () => Object.fromEntries([...workers.values()].map((w) => [w.options.taskQueue, w.getState()])),
+        dependencies: () => readiness.check(),
+      });
+    }
   } catch (err) {
-    await connection.close();
-    await mongo.close();
+    // Nothing runs yet: the workers were only created, so closing the connection under them is safe.
+    await closeShared();
     throw err;
   }
 
-  const health = config.worker.healthPort
-    ? await startHealthServer(config.worker.healthPort, {
-        states: () => Object.fromEntries(workers.map((w) => [w.options.taskQueue, w.getState()])),
-      })
-    : undefined;
-
   const done = (async () => {
     try {
-      await Promise.all(workers.map((w) => w.run()));
+      await superviseRoles(workers, log);
     } finally {
+      // Every role has stopped (or failed and the others drained): only now close what they share.
       await health?.close().catch(() => {});
-      await connection.close().catch(() => {});
-      await services.close().catch(() => {});
-      await mongo.close().catch(() => {});
+      await closeShared();
       log.info('worker stopped');
     }
   })();
@@ -106,7 +126,18 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   return {
     done,
     shutdown() {
-      for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+      for (const w of workers.values()) if (w.getState() === 'RUNNING') w.shutdown();
+    },
+  };
+}
+
+/** `/readyz` probes through the clients the activities and pollers use. */
+function dependencyProbes(mongo: MongoHandle, connection: NativeConnection, config: Config) {
+  const timeoutMs = config.worker.healthProbeTimeoutMs;
+  return {
+    mongodb: () => mongo.ping(timeoutMs),
+    temporal: async () => {
+      await connection.withDeadline(Date.now() + timeoutMs, () => connection.workflowService.describeNamespace({ namespace: config.temporal.namespace }));
     },
   };
 }
