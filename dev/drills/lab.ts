@@ -134,8 +134,23 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   const services = await startServiceStandIns();
   services.setLatency('*', latency.servicesMs);
   const database = `drill_${process.pid}_${Date.now()}`;
-  const mongo = await MongoClient.connect(stack.mongoUri, { serverSelectionTimeoutMS: 5_000 });
-  const db = mongo.db(database);
+  const connectMongo = () => MongoClient.connect(stack.mongoUri, { serverSelectionTimeoutMS: 5_000, socketTimeoutMS: 10_000 });
+  let mongo = await connectMongo();
+  let db = mongo.db(database);
+  let readFailures = 0;
+  // Seen in the MongoDB restart drill: after FerretDB came back, this process's reads hung while the workers had
+  // reconnected, so the lab bounds every read and opens a fresh client after repeated failures.
+  const reconnectMongo = async () => {
+    void mongo.close(true).catch(() => {});
+    try {
+      mongo = await connectMongo();
+      db = mongo.db(database);
+      readFailures = 0;
+      log('lab reconnected to MongoDB');
+    } catch {
+      // still down: the next poll tries again
+    }
+  };
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
 
@@ -225,16 +240,20 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 
   async function readStatus(worldId: string): Promise<Record<string, any> | null | undefined> {
     try {
-      return await db.collection('world_generation_status').findOne({ _id: worldId as never });
+      const doc = await within(5_000, db.collection('world_generation_status').findOne({ _id: worldId as never }));
+      readFailures = 0;
+      return doc;
     } catch {
-      return undefined; // MongoDB restarting: try again
+      // MongoDB restarting (or this client wedged by the restart): try again, with a new client after a few misses.
+      if (++readFailures >= 3) await reconnectMongo();
+      return undefined;
     }
   }
 
   /** 'running' | 'closed' | 'missing' | 'unknown' (Temporal unreachable). */
   async function orchestratorState(worldId: string): Promise<string> {
     try {
-      const d = await client.workflow.getHandle(orchestratorId(worldId)).describe();
+      const d = await within(10_000, client.workflow.getHandle(orchestratorId(worldId)).describe());
       return d.status.name === 'RUNNING' ? 'running' : 'closed';
     } catch (err) {
       return (err as Error).name === 'WorkflowNotFoundError' ? 'missing' : 'unknown';
@@ -274,7 +293,9 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
   return {
     stack,
     client,
-    db,
+    get db() {
+      return db;
+    },
     llm,
     images,
     services,
@@ -321,6 +342,15 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
       rmSync(outDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Rejects if `promise` has not settled within `ms`. */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function describeExit(child: ChildProcess): string {
