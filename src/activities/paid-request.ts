@@ -10,6 +10,8 @@
  * for a request whose reply was lost (Runware `getResponse`); otherwise the request is sent again — under the last
  * reservation if that one never left (so `api_calls_made_*` counts only requests that left), else under a new one.
  *
+ * A request whose connection was refused never arrived: it is marked `refused` and its reservation is reused too.
+ *
  * Residual windows (stated, not hidden): a process that dies after the request left but before the `sent` entry is
  * written reuses that reservation (one request uncounted); an answer whose HTTP reply is lost can only be recovered
  * where the provider offers a lookup (Runware does, OpenRouter does not — its charge for a lost reply is unknown to
@@ -17,6 +19,7 @@
  */
 import type { Logger } from '../logger';
 import type { CounterIncrements, PositionState, ProviderCallRef, Repositories } from '../repositories';
+import { wasRefused } from '../clients/connection-refused';
 import { reserveProviderCall } from './call-limits';
 
 /** Delays between tries of a write that must not be lost after the provider was paid. */
@@ -129,6 +132,12 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
     result = await spec.send({ send, onSent });
   } catch (error) {
     await sentMark;
+    if (sentMark && wasRefused(error)) {
+      // It was marked sent as it left, but it never arrived: give the reservation back to the next attempt.
+      await durably(`refused mark of ${ref.position}`, deps.log, () => providerCalls.markRefused(ref, send)).catch((err: unknown) => {
+        deps.log.warn('could not record a refused provider request; it stays counted', { position: ref.position, error: err instanceof Error ? err.message : String(err) });
+      });
+    }
     await safeAudit(deps.log, spec, { send, durationMs: performance.now() - started, error });
     throw error;
   }

@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { flagRefused } from './connection-refused';
 import {
   ProviderHttpError,
   ProviderResponseError,
@@ -128,7 +129,7 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
         });
         text = await res.text();
       } catch (err) {
-        throw toProviderError(err, ctx);
+        throw flagRefused(toProviderError(err, ctx), err);
       }
 
       let env: CompletionEnvelope;

@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { flagRefused } from './connection-refused';
 import { sentHook } from './llm-client';
 import { ProviderHttpError, ProviderResponseError, snippet, toProviderError } from './provider-errors';
 
@@ -121,7 +122,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
         const res = await http.post(opts.baseUrl, { json: [task], ...(req.signal ? { signal: req.signal } : {}), ...sentHook(req.onSent) });
         text = await res.text();
       } catch (err) {
-        throw toProviderError(err, ctx);
+        throw flagRefused(toProviderError(err, ctx), err);
       }
 
       let env: RunwareEnvelope;
@@ -189,7 +190,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
         status = res.status;
         text = await res.text();
       } catch (err) {
-        throw toProviderError(err, ctx);
+        throw flagRefused(toProviderError(err, ctx), err);
       }
       if (status === 401 || status === 402 || status === 403 || status === 408 || status === 429 || status >= 500) {
         throw new ProviderHttpError({ provider: 'images', status, bodySnippet: snippet(text, secrets) });

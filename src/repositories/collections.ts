@@ -274,11 +274,13 @@ export type StatusLedgerEntry = DocOf<typeof StatusLedgerCollection>;
  *  - `reservation` (`<position>|s<n>`): written before the call is reserved against the world's limit;
  *  - `task_uuid` (`<position>|s<n>|uuid|<uuid>`): Runware only, the fresh task UUID, written before the request;
  *  - `sent` (`<position>|s<n>|sent`): written as the request leaves (a reservation without it never left);
- *  - `result` (`<position>|s<n>|result`): the paid answer, written before any other bookkeeping.
+ *  - `result` (`<position>|s<n>|result`): the paid answer, written before any other bookkeeping;
+ *  - `refused` (`<position>|s<n>|refused`): the connection was refused, so the request provably never arrived
+ *    (the `sent` entry is written as it leaves, before that is known) and its reservation is reused.
  * Insert-only like `status_ledger` (FerretDB 1.24 with SQLite scans a collection to find a document by `_id`, but
  * an insert's uniqueness check uses the index), and a collection of its own because answers can be tens of KB.
  */
-export const PROVIDER_CALL_ENTRIES = ['reservation', 'task_uuid', 'sent', 'result'] as const;
+export const PROVIDER_CALL_ENTRIES = ['reservation', 'task_uuid', 'sent', 'result', 'refused'] as const;
 export type ProviderCallEntry = (typeof PROVIDER_CALL_ENTRIES)[number];
 
 export const ProviderCallSchema = v.object({

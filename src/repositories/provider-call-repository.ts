@@ -23,7 +23,7 @@ export interface PositionState {
    * reservation entry is written concurrently with the limit reservation and may be missing after a crash.
    */
   reservations: number;
-  /** Sends whose request left. */
+  /** Sends whose request left (marked sent and not refused). */
   sent: ReadonlySet<number>;
   /** Paid answers by send. */
   results: ReadonlyMap<number, Record<string, unknown>>;
@@ -40,6 +40,8 @@ const idOf = (position: string, send: number, entry: ProviderCallEntry, uuid?: s
       return `${base}|sent`;
     case 'result':
       return `${base}|result`;
+    case 'refused':
+      return `${base}|refused`;
     case 'task_uuid':
       return `${base}|uuid|${uuid}`;
   }
@@ -49,15 +51,18 @@ const idOf = (position: string, send: number, entry: ProviderCallEntry, uuid?: s
 export function positionStateOf(docs: readonly ProviderCall[]): PositionState {
   let reservations = 0;
   const sent = new Set<number>();
+  const refused = new Set<number>();
   const results = new Map<number, Record<string, unknown>>();
   const taskUuids: { send: number; uuid: string; at: number }[] = [];
   for (const d of docs) {
     reservations = Math.max(reservations, d.send + 1);
     if (d.entry === 'sent') sent.add(d.send);
+    else if (d.entry === 'refused') refused.add(d.send);
     else if (d.entry === 'result' && d.result) results.set(d.send, d.result);
     else if (d.entry === 'task_uuid' && d.task_uuid) taskUuids.push({ send: d.send, uuid: d.task_uuid, at: d.created_at.getTime() });
   }
   taskUuids.sort((a, b) => a.at - b.at || a.send - b.send);
+  for (const n of refused) sent.delete(n);
   return { reservations, sent, results, taskUuids: taskUuids.map(({ send, uuid }) => ({ send, uuid })) };
 }
 
@@ -100,6 +105,11 @@ export function createProviderCallRepository(db: Db) {
     /** Records that send `send` left; idempotent. */
     async markSent(ref: ProviderCallRef, send: number): Promise<void> {
       await insert(ref, send, 'sent');
+    },
+
+    /** Records that send `send` provably never arrived (its connection was refused); idempotent. */
+    async markRefused(ref: ProviderCallRef, send: number): Promise<void> {
+      await insert(ref, send, 'refused');
     },
 
     /** Records a Runware task UUID before the request that carries it. */

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { createServer, type AddressInfo } from 'node:net';
 import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
 import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
@@ -14,7 +15,7 @@ import { createActivities } from '../../src/activities';
 import { settleWorldCosts } from '../../src/activities/settle-costs';
 import type { ImageActivities, LlmActivities, ProgressActivities } from '../../src/activities/contracts';
 import type { ActivityDeps } from '../../src/activities/deps';
-import { createLlmClient } from '../../src/clients/llm-client';
+import { createLlmClient, type LlmClient } from '../../src/clients/llm-client';
 import { createMediaUploader } from '../../src/clients/media-uploader';
 import { createRunwareClient, type RunwareClient } from '../../src/clients/runware-client';
 import { createServiceClients, type ServiceClients } from '../../src/clients/service-clients';
@@ -61,6 +62,15 @@ function failing<T extends object, K extends keyof T>(
     throw new Error(`injected fault in ${String(method)} (${opts.when})`);
   };
   return wrapper;
+}
+
+/** A loopback port nobody listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }
 
 const sum = (xs: (number | null)[]) => xs.reduce<number>((a, b) => a + (b ?? 0), 0);
@@ -248,6 +258,24 @@ test(
     expect(doc.api_calls_made_LLM).toBe(before.calls + 2);
     // The lost reply's charge cannot be known (OpenRouter has no lookup by request): only the answer we received is counted.
     expect(doc.llm_cost_total).toBeCloseTo(before.cost + llmStandIn.requests[1]!.cost!, 12);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'api_calls_made_LLM: a refused connection never arrived, so the retry reuses its reservation',
+  async () => {
+    const { worldId, descriptionTaskId } = await newWorld();
+    // The first request goes to a port nobody listens on (the provider's address briefly unreachable).
+    const refusing = createLlmClient({ baseUrl: `http://127.0.0.1:${await closedPort()}/api/v1`, apiKey: 'sk-test', timeoutMs: 5_000 });
+    let calls = 0;
+    const llm: LlmClient = { chat: (req) => (calls++ === 0 ? refusing : baseDeps.llm).chat(req) };
+    const acts = activitiesWith({ llm });
+    await expect(run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow();
+    await run(acts.llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' });
+    expect(calls).toBe(2);
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId);
   },
   STACK_TIMEOUT_MS,
 );

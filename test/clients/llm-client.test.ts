@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
 import { createLlmClient, type ChatRequest } from '../../src/clients/llm-client';
+import { createServer, type AddressInfo } from 'node:net';
+import { connectionRefused, wasRefused } from '../../src/clients/connection-refused';
 import {
   isProviderAbortedError,
   isProviderError,
@@ -229,6 +231,42 @@ describe('createLlmClient against the OpenRouter stand-in', () => {
     const err = await catchErr(dead.chat(request()));
     expect(isProviderError(err)).toBe(true);
     expect(isProviderNetworkError(err)).toBe(true);
+  });
+});
+
+/** A loopback port nobody listens on (bound, then closed). */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('connectionRefused', () => {
+  test('only a connection that could not be opened counts as never arrived', () => {
+    const sys = (code: string, syscall: string) => Object.assign(new Error(code), { code, syscall });
+    // Node's fetch: TypeError('fetch failed') caused by the connect syscall error, or by an AggregateError of them.
+    expect(connectionRefused(new TypeError('fetch failed', { cause: sys('ECONNREFUSED', 'connect') }))).toBe(true);
+    expect(connectionRefused(new TypeError('fetch failed', { cause: new AggregateError([sys('ECONNREFUSED', 'connect'), sys('ENETUNREACH', 'connect')]) }))).toBe(true);
+    expect(connectionRefused(new TypeError('fetch failed', { cause: sys('ENOTFOUND', 'getaddrinfo') }))).toBe(true);
+    // Bun's fetch.
+    expect(connectionRefused(Object.assign(new TypeError('ECONNREFUSED: Unable to connect. Is the computer able to access the url?'), { code: 'ECONNREFUSED' }))).toBe(true);
+    // A reset or a timeout may have delivered the request.
+    expect(connectionRefused(new TypeError('fetch failed', { cause: sys('ECONNRESET', 'read') }))).toBe(false);
+    expect(connectionRefused(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))).toBe(false);
+    expect(connectionRefused(new Error('timeout'))).toBe(false);
+  });
+
+  test('the real refused connection is recognised through the provider error', async () => {
+    const refusing = createLlmClient({ baseUrl: `http://127.0.0.1:${await closedPort()}/api/v1`, apiKey: API_KEY, timeoutMs: 2000 });
+    const err = await refusing.chat(request()).then(() => null, (e: unknown) => e);
+    expect((err as Error).name).toBe('ProviderNetworkError');
+    expect(wasRefused(err)).toBe(true);
+    // A reply lost after the request arrived is not "refused".
+    stand.faults.push({ dropResponse: true });
+    const reachable = createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000 });
+    expect(wasRefused(await reachable.chat(request()).then(() => null, (e: unknown) => e))).toBe(false);
   });
 });
 
