@@ -198,7 +198,8 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
     state,
     idempotency,
     dedupe: opts.dedupeIdempotencyKeys ?? false,
-    innerFault: (method: string) => takeFault(method) !== undefined,
+    // Only faults queued for that very method: a '*' fault is meant for the next RPC, not for an internal call.
+    innerFault: (method: string) => (faultQueues.get(method)?.shift() ?? undefined) !== undefined,
     nextSeq: () => ++postSeq,
     uploadBaseUrl: () => uploadBaseUrl,
     marks: (ctx: HandlerContext): CallMarks => {
