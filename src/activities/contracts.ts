@@ -58,7 +58,12 @@ export interface ImageActivities {
 export interface ServiceActivities {
   publishWorldParams(args: { taskId: string }): Promise<void>;
   publishWorldImages(args: { taskId: string; headerMediaId: string; iconMediaId: string }): Promise<void>;
+  /**
+   * Creates the task's character once. Fails non-retryably with `AmbiguousCreation` when an earlier call may have
+   * created it but character-service cannot confirm it (the world then counts it in `characters_ambiguous`).
+   */
   createCharacter(args: { taskId: string }): Promise<{ characterId: string }>;
   setCharacterAvatar(args: { taskId: string; mediaId: string }): Promise<void>;
+  /** Creates the post once; after a lost response it finds the post again (GetCharacterPosts) instead of creating it twice. */
   createPost(args: { taskId: string; mediaId: string }): Promise<{ postId: string }>;
 }
