@@ -17,6 +17,7 @@
  * where the provider offers a lookup (Runware does, OpenRouter does not — its charge for a lost reply is unknown to
  * us); an attempt racing a zombie attempt of itself may send under the same reservation.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { CounterIncrements, PositionState, ProviderCallRef, Repositories } from '../repositories';
 import { wasRefused } from '../clients/connection-refused';
@@ -104,7 +105,7 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
     const recovered = await spec.recover?.(state);
     if (recovered) {
       // The provider answered it, so it left: count it as sent before anything else can reuse its reservation.
-      await durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, recovered.send));
+      await durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, recovered.send, 'recovered'));
       const result = await keep(recovered.send, recovered.result);
       await applyCost(recovered.send, result);
       return { result, replayed: true, send: recovered.send };
@@ -116,10 +117,12 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
     if (send > 0) await settleAll([providerCalls.openReservation(ref, send), reserve(deps, ref, send), spec.prepare?.(send)]);
   }
 
+  // One try of this send: a later try under the same reservation (after a refusal) has its own sent/refused pair.
+  const tryToken = randomUUID();
   let sentMark: Promise<void> | undefined;
   const onSent = () => {
     // Off the critical path: written while the answer is awaited.
-    sentMark ??= durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, send)).catch((err: unknown) => {
+    sentMark ??= durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, send, tryToken)).catch((err: unknown) => {
       deps.log.error('could not record that a provider request was sent; a retry may leave it uncounted', {
         position: ref.position,
         error: err instanceof Error ? err.message : String(err),
@@ -134,7 +137,7 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
     await sentMark;
     if (sentMark && wasRefused(error)) {
       // It was marked sent as it left, but it never arrived: give the reservation back to the next attempt.
-      await durably(`refused mark of ${ref.position}`, deps.log, () => providerCalls.markRefused(ref, send)).catch((err: unknown) => {
+      await durably(`refused mark of ${ref.position}`, deps.log, () => providerCalls.markRefused(ref, send, tryToken)).catch((err: unknown) => {
         deps.log.warn('could not record a refused provider request; it stays counted', { position: ref.position, error: err instanceof Error ? err.message : String(err) });
       });
     }

@@ -44,7 +44,7 @@ export async function settleWorldCosts(deps: Pick<ActivityDeps, 'repos' | 'runwa
     try {
       const found = await findLostRender(deps, state.taskUuids, { waitMs: [], ...(signal ? { signal } : {}) });
       if (!found) continue;
-      await providerCalls.markSent(state.ref, found.send);
+      await providerCalls.markSent(state.ref, found.send, 'recovered');
       const stored = renderCodec.fromRecord(await providerCalls.storeResult(state.ref, found.send, renderCodec.toRecord(found.result)));
       if (await status.applyOnce(worldId, costKey(position, found.send), renderCodec.costOf(stored))) settled.recovered++;
     } catch (err) {

@@ -271,12 +271,12 @@ export type StatusLedgerEntry = DocOf<typeof StatusLedgerCollection>;
  * A request's *position* names it independently of the attempt: `llm:<task>:<step>:q<i>:r<j>` (the i-th structured
  * call of the step, j = 0 first request / 1 repair) or `image:<task>:<kind>:q0`. Each position may be sent more
  * than once (a send that failed before an answer); send n has up to four insert-only entries:
- *  - `reservation` (`<position>|s<n>`): written before the call is reserved against the world's limit;
+ *  - `reservation` (`<position>|s<n>`): written together with the reservation of the call against the limit;
  *  - `task_uuid` (`<position>|s<n>|uuid|<uuid>`): Runware only, the fresh task UUID, written before the request;
- *  - `sent` (`<position>|s<n>|sent`): written as the request leaves (a reservation without it never left);
+ *  - `sent` (`<position>|s<n>|sent|<try>`): written as the request leaves (a reservation without it never left);
  *  - `result` (`<position>|s<n>|result`): the paid answer, written before any other bookkeeping;
- *  - `refused` (`<position>|s<n>|refused`): the connection was refused, so the request provably never arrived
- *    (the `sent` entry is written as it leaves, before that is known) and its reservation is reused.
+ *  - `refused` (`<position>|s<n>|refused|<try>`): that try's connection was refused, so it provably never arrived
+ *    (its `sent` entry is written as it leaves, before that is known) and the reservation is reused by a new try.
  * Insert-only like `status_ledger` (FerretDB 1.24 with SQLite scans a collection to find a document by `_id`, but
  * an insert's uniqueness check uses the index), and a collection of its own because answers can be tens of KB.
  */
@@ -292,6 +292,7 @@ export const ProviderCallSchema = v.object({
   entry: v.picklist(PROVIDER_CALL_ENTRIES),
   /** Which send at this position (0, 1, …). */
   send: Count,
+  /** `task_uuid` entries: the Runware task UUID; `sent` / `refused` entries: the try they belong to. */
   task_uuid: v.optional(v.nullable(v.string()), null),
   /** The paid answer (`result` entries only). */
   result: v.optional(v.nullable(Obj), null),

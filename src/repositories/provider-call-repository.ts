@@ -31,38 +31,40 @@ export interface PositionState {
   taskUuids: readonly { send: number; uuid: string }[];
 }
 
-const idOf = (position: string, send: number, entry: ProviderCallEntry, uuid?: string): string => {
+/** `token` names one try of a send: a task UUID, or the token pairing a `sent` entry with its `refused` entry. */
+const idOf = (position: string, send: number, entry: ProviderCallEntry, token?: string): string => {
   const base = `${position}|s${send}`;
   switch (entry) {
     case 'reservation':
       return base;
-    case 'sent':
-      return `${base}|sent`;
     case 'result':
       return `${base}|result`;
+    case 'sent':
+      return `${base}|sent|${token}`;
     case 'refused':
-      return `${base}|refused`;
+      return `${base}|refused|${token}`;
     case 'task_uuid':
-      return `${base}|uuid|${uuid}`;
+      return `${base}|uuid|${token}`;
   }
 };
 
 /** Folds a position's entries into what a retry needs to know. */
 export function positionStateOf(docs: readonly ProviderCall[]): PositionState {
   let reservations = 0;
-  const sent = new Set<number>();
-  const refused = new Set<number>();
+  const sentTries: { send: number; token: string }[] = [];
+  const refused = new Set<string>();
   const results = new Map<number, Record<string, unknown>>();
   const taskUuids: { send: number; uuid: string; at: number }[] = [];
   for (const d of docs) {
     reservations = Math.max(reservations, d.send + 1);
-    if (d.entry === 'sent') sent.add(d.send);
-    else if (d.entry === 'refused') refused.add(d.send);
+    if (d.entry === 'sent') sentTries.push({ send: d.send, token: d.task_uuid ?? '' });
+    else if (d.entry === 'refused') refused.add(`${d.send}|${d.task_uuid ?? ''}`);
     else if (d.entry === 'result' && d.result) results.set(d.send, d.result);
     else if (d.entry === 'task_uuid' && d.task_uuid) taskUuids.push({ send: d.send, uuid: d.task_uuid, at: d.created_at.getTime() });
   }
   taskUuids.sort((a, b) => a.at - b.at || a.send - b.send);
-  for (const n of refused) sent.delete(n);
+  // A send left if any of its tries left: a try marked sent and not given back as refused.
+  const sent = new Set(sentTries.filter((t) => !refused.has(`${t.send}|${t.token}`)).map((t) => t.send));
   return { reservations, sent, results, taskUuids: taskUuids.map(({ send, uuid }) => ({ send, uuid })) };
 }
 
@@ -102,14 +104,14 @@ export function createProviderCallRepository(db: Db) {
     /** Records reservation `send` of a position; false if it already existed (the position was started before). */
     openReservation: (ref: ProviderCallRef, send: number) => insert(ref, send, 'reservation'),
 
-    /** Records that send `send` left; idempotent. */
-    async markSent(ref: ProviderCallRef, send: number): Promise<void> {
-      await insert(ref, send, 'sent');
+    /** Records that one try (`token`) of send `send` left; idempotent. */
+    async markSent(ref: ProviderCallRef, send: number, token: string): Promise<void> {
+      await insert(ref, send, 'sent', { task_uuid: token });
     },
 
-    /** Records that send `send` provably never arrived (its connection was refused); idempotent. */
-    async markRefused(ref: ProviderCallRef, send: number): Promise<void> {
-      await insert(ref, send, 'refused');
+    /** Records that try `token` of send `send` provably never arrived (its connection was refused); idempotent. */
+    async markRefused(ref: ProviderCallRef, send: number, token: string): Promise<void> {
+      await insert(ref, send, 'refused', { task_uuid: token });
     },
 
     /** Records a Runware task UUID before the request that carries it. */

@@ -272,9 +272,14 @@ test(
     const llm: LlmClient = { chat: (req) => (calls++ === 0 ? refusing : baseDeps.llm).chat(req) };
     const acts = activitiesWith({ llm });
     await expect(run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow();
-    await run(acts.llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' });
-    expect(calls).toBe(2);
-    expect(llmStandIn.requests).toHaveLength(1);
+    expect((await repos.status.require(worldId)).api_calls_made_LLM).toBe(1);
+    // The reused reservation's new try arrives and fails: that one did leave, so the next try is a new reservation.
+    llmStandIn.faults.push({ status: 500 });
+    await expect(run(acts.llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow();
+    expect((await repos.status.require(worldId)).api_calls_made_LLM).toBe(1);
+    await run(acts.llm.runLlmStep, 3, { taskId: descriptionTaskId, step: 'world_description' });
+    expect(calls).toBe(3);
+    expect(llmStandIn.requests).toHaveLength(2);
     await expectLlmBooksMatch(worldId);
   },
   STACK_TIMEOUT_MS,
