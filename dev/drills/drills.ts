@@ -6,6 +6,8 @@
  * failing trial can be re-run alone: `bun run drill --only <drill> --seed <seed> --seeds 1`.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Lab, WorldInput } from './lab';
 import { seededRandom, type Rng } from './random';
 import { checkWorld, type WorldReport } from './world-check';
@@ -101,6 +103,26 @@ async function runWorld(lab: Lab, rng: Rng, log: (line: string) => void, plan: W
   const report = checkWorld(lab, { worldId, characters: plan.characters, posts: plan.posts, expect: plan.expect, ambiguousCharacters: plan.ambiguousCharacters ?? false }, result, lab.workers().map((w) => w.output()));
   report.mismatches.push(...problems);
   report.pass = report.pass && problems.length === 0;
+  if (!report.pass) {
+    // What the stand-ins saw, for the post-mortem (the stand-ins are reset by the next trial).
+    const file = join(lab.logDir, `world-${worldId}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify(
+        {
+          input,
+          kills: lab.kills,
+          status: result.status,
+          llm: lab.llm.requests.map((r) => ({ at: r.at, schema: r.schemaName, status: r.status, cost: r.cost, fault: r.fault })),
+          images: lab.images.requests.map((r) => ({ at: r.at, taskUUIDs: r.tasks.map((t) => t?.taskUUID), status: r.status, cost: r.cost, fault: r.fault })),
+          services: lab.services.calls.map((c) => ({ at: c.at, method: c.method, outcome: c.outcome })),
+        },
+        null,
+        1,
+      ),
+    );
+    report.summary += `; stand-in records in ${file}`;
+  }
   return report;
 }
 
@@ -477,10 +499,16 @@ const doubleStart: Drill = {
             const eventsBefore = lab.events();
             const orchestrator = await lab.client.workflow.getHandle(lab.orchestratorId(ctx.worldId)).describe();
             const root = await lab.startWorld(ctx.input);
-            const answer = await root.result().then(
-              (r: unknown) => `returned ${JSON.stringify(r).slice(0, 200)}`,
-              (err: Error) => `failed: ${firstLine(err.cause ?? err)}`,
-            );
+            const answer = await Promise.race([
+              root.result().then(
+                (r: unknown) => `returned ${JSON.stringify(r).slice(0, 200)}`,
+                (err: Error) => `failed: ${firstLine(err.cause ?? err)}`,
+              ),
+              Bun.sleep(60_000).then(() => {
+                ctx.problem('the late start\'s root did not return within 60 s');
+                return 'no answer';
+              }),
+            ]);
             log(`start after the end: root ${answer}`);
             await Bun.sleep(3_000);
             const after = JSON.stringify(await statusOf());
