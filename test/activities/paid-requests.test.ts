@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, expect, test } from 'bun:test';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createServer, type AddressInfo } from 'node:net';
 import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
 import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
@@ -36,9 +37,12 @@ let repos: Repositories;
 type Acts = { llm: LlmActivities; images: ImageActivities; progress: ProgressActivities };
 const activitiesWith = (override: Partial<ActivityDeps> = {}) => createActivities({ ...baseDeps, ...override }) as unknown as Acts;
 
+/** Failed attempts are the point of these tests: the SDK's "Activity failed" warnings would only be noise. */
+const quiet = new DefaultLogger('ERROR');
+
 /** Runs an activity as attempt `attempt` would. */
 const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, attempt: number, ...args: A) =>
-  new MockActivityEnvironment({ attempt }).run(fn as never, ...(args as unknown as never[])) as Promise<R>;
+  new MockActivityEnvironment({ attempt }, { logger: quiet }).run(fn as never, ...(args as unknown as never[])) as Promise<R>;
 
 /**
  * The real object with one method failing for its next `times` matching calls: `before` fails instead of
