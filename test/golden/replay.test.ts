@@ -50,7 +50,7 @@ test(
     }
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories({ workflowBundle: { code }, logger: new DefaultLogger('WARN') }, histories())) {
+    for await (const result of Worker.runReplayHistories({ workflowBundle: { code } }, histories())) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message.split('\n')[0]}`);
     }
