@@ -205,6 +205,23 @@ describe('getResponse: finding a render whose reply was lost', () => {
     expect(await client().getResponse(randomUUID())).toEqual({ status: 'unknown' });
   });
 
+  test('a render the client aborted is still finished and billed (as Runware does), and can be found', async () => {
+    stand.setLatency(200);
+    try {
+      const r = req();
+      const aborted = new AbortController();
+      const pending = catchErr(client().generateImage({ ...r, signal: aborted.signal }));
+      await new Promise((res) => setTimeout(res, 50));
+      aborted.abort();
+      expect(isProviderAbortedError(await pending)).toBe(true);
+      await new Promise((res) => setTimeout(res, 300));
+      expect(stand.requests[0]!.cost).toBe(0.0013);
+      expect((await client().getResponse(r.taskUUID)).status).toBe('success');
+    } finally {
+      stand.setLatency(0);
+    }
+  });
+
   test('a wrong API key is an error, not "unknown" (never a reason to pay again blindly)', async () => {
     const bad = createRunwareClient({ baseUrl: stand.url, apiKey: 'wrong', timeoutMs: 2000 });
     const err = (await catchErr(bad.getResponse(randomUUID()))) as ProviderHttpError;
