@@ -21,7 +21,7 @@ import {
   startChild,
 } from '@temporalio/workflow';
 import { taskIds, TaskTypes, workflowIdFor } from '../domain/task-ids';
-import { parseInitWorldInput, type InitWorldInput } from '../schemas/world-input';
+import { parseInitWorldArgs, type InitWorldInput } from '../schemas/world-input';
 import { ErrorTypes } from '../domain/error-types';
 import type { GenerateWorldDescriptionWorkflow } from './generate-world-description';
 import { Patches } from './patches';
@@ -37,9 +37,11 @@ export interface InitWorldResult {
   posts_count: number;
 }
 
-export async function InitWorldCreationWorkflow(rawInput: unknown): Promise<WorkflowResult<InitWorldResult>> {
+// Rest arguments: a start sent with two arguments must be refused, not silently run on the first one. A
+// one-argument start (every start world-service sends, every recorded history) is validated exactly as before.
+export async function InitWorldCreationWorkflow(...args: unknown[]): Promise<WorkflowResult<InitWorldResult>> {
   return guarded('InitWorldCreationWorkflow', async () => {
-    const parsed = parseInitWorldInput(rawInput);
+    const parsed = parseInitWorldArgs(args);
     if (!parsed.ok) {
       // Record the rejection where the platform looks (if we know which world it is), spend nothing,
       // and fail for good: the same input can never succeed.

@@ -263,11 +263,7 @@ describe('what the platform can send is accepted', () => {
 });
 
 describe('the argument list', () => {
-  // TODO(workflows): InitWorldCreationWorkflow(rawInput) never sees a second argument, so today this start
-  // generates the first world. The check exists (parseInitWorldArgs, unit-tested); it takes effect when the
-  // workflow is declared `InitWorldCreationWorkflow(...args: unknown[])` and parses `parseInitWorldArgs(args)`.
-  // Then turn this back into `test`. Last in the file because, until then, it starts a real world.
-  test.todo(
+  test(
     'two arguments: refused, naming the input, and recorded under the first argument\'s id',
     async () => {
       h.llm.reset();
