@@ -25,6 +25,18 @@ import type { ActivityDeps } from './deps';
 import { extendSummary } from '../prompts';
 import { resultOfStep } from '../repositories';
 
+/**
+ * The status document carries the prompt only as a preview: world-service reads that document every 500 ms per
+ * open progress stream and never uses the prompt, and prompts may be up to a megabyte. The full prompt lives in the
+ * description task's parameters.
+ */
+export const STATUS_PROMPT_PREVIEW_CHARS = 2000;
+
+export function promptPreview(prompt: string): string {
+  const chars = Array.from(prompt); // code points, so a surrogate pair is never cut in half
+  return chars.length <= STATUS_PROMPT_PREVIEW_CHARS ? prompt : `${chars.slice(0, STATUS_PROMPT_PREVIEW_CHARS - 1).join('')}…`;
+}
+
 export function createProgressActivities(deps: ActivityDeps): ProgressActivities {
   const { status, tasks } = deps.repos;
 
@@ -50,7 +62,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           worldId,
           charactersCount: input.characters_count,
           postsCount: input.posts_count,
-          userPrompt: input.world_prompt,
+          userPrompt: promptPreview(input.world_prompt),
           // The platform sends no limits (spec 12); the original's fixed 100/50 could never fit a
           // default 25×150 world, so an absent limit is sized from the world's own forecast.
           apiCallLimitsLlm: input.api_call_limits_llm ?? Math.ceil(forecast.llmCalls * headroom),

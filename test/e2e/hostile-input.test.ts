@@ -243,6 +243,11 @@ describe('what the platform can send is accepted', () => {
       const descriptionTask = await h.db.collection('tasks').findOne({ world_id: hostile.world_id, type: 'generate_world_description' });
       expect(descriptionTask?.parameters?.user_prompt).toBe(cleanPrompt);
       expect(JSON.stringify(descriptionTask)).not.toContain(extraBlob);
+      // … while the status document world-service polls keeps only a preview (it stays small).
+      const preview = String(hostileStatus.parameters?.user_prompt);
+      expect(preview.length).toBeLessThanOrEqual(2000);
+      expect(cleanPrompt.startsWith(preview.slice(0, -1))).toBe(true);
+      expect(plainStatus.parameters?.user_prompt).toBe(plain.world_prompt);
       // … and never in a child's payloads. The root's own start event carries it (that is the start), and it
       // passes it once to the activity that stores it; the extra keys stop at the root's input.
       const ids = await worldWorkflowIds(h.db, hostile.world_id);
