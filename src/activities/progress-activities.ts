@@ -17,11 +17,13 @@ import type {
   WorldDescriptionParams,
   WorldImageParams,
 } from '../domain/task-params';
+import { Context } from '@temporalio/activity';
 import { translateErrors, PermanentStepError } from '../errors';
 import { ErrorTypes } from '../domain/error-types';
 import { CANCELLED_REASON } from '../domain/stages';
 import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
+import { settleWorldCosts } from './settle-costs';
 import { extendSummary } from '../prompts';
 import { resultOfStep } from '../repositories';
 
@@ -255,6 +257,9 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     finishWorld: ({ worldId, failure, cancelled }) =>
       translateErrors('finishWorld', async () => {
+        // Money paid by attempts that were never retried (a cancel, a step out of attempts) is counted before the
+        // world is summed up: stored answers whose cost never landed, renders Runware billed but never delivered.
+        await settleWorldCosts(deps, worldId, Context.current().cancellationSignal);
         const before = await status.get(worldId);
         if (!before) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
         const stageOf = (doc: typeof before, name: string) => doc.stages.find((s) => s.name === name)?.status;
@@ -285,11 +290,14 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           await status.advanceStage(worldId, 'world_image', 'failed', `world images were not created${cause}`);
         }
         if (doc.users_created < doc.users_predicted || avatars < doc.users_predicted) {
+          // Characters whose creation character-service cannot confirm are named: they may exist there.
+          const ambiguous = doc.characters_ambiguous ?? 0;
+          const unconfirmed = ambiguous > 0 ? `, ${ambiguous} may have been created but could not be confirmed (not created again)` : '';
           await status.advanceStage(
             worldId,
             'characters',
             'failed',
-            `${doc.users_created} of ${doc.users_predicted} characters and ${avatars} avatars created${cause}`,
+            `${doc.users_created} of ${doc.users_predicted} characters and ${avatars} avatars created${unconfirmed}${cause}`,
           );
         } else {
           await status.advanceStage(worldId, 'characters', 'completed');

@@ -79,6 +79,7 @@ describe('lost responses after commit, against services that ignore idempotency 
       expect(String(status.error)).toContain('may have created it');
       const stage = status.stages.find((s: { name: string }) => s.name === 'characters');
       expect(stage.status).toBe('failed');
+      expect(stage.reason).toContain('1 may have been created but could not be confirmed');
       // Posts: exactly those of the character the worker knows.
       expect(postsOf(worldId)).toHaveLength(status.posts_created);
       expect(h.services.state.worlds.get(worldId)?.name).toBe('Turtle Harbour');
