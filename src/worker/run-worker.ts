@@ -10,6 +10,7 @@ import { createMediaUploader } from '../clients/media-uploader';
 import { createRunwareClient } from '../clients/runware-client';
 import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
+import { redactActivityFailures } from '../errors';
 import type { Logger } from '../logger';
 import { ALL_COLLECTIONS, connectMongo, createRepositories, ensureIndexes, type MongoHandle } from '../repositories';
 import { TaskQueues } from '../domain/task-queues';
@@ -93,6 +94,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
           namespace: config.temporal.namespace,
           taskQueue: TaskQueues[role],
           activities: activities[role],
+          // The last guard before the SDK logs an activity failure or sends it to Temporal: credentials masked.
+          interceptors: { activity: [redactActivityFailures] },
           ...workflows,
           ...roleOptions(role, config),
         }),
