@@ -93,6 +93,8 @@ export interface Lab {
   workers(): WorkerProcess[];
   /** Starts a worker and waits until it is ready; rejects (with its output) if it exits first. */
   startWorker(env?: Record<string, string>): Promise<WorkerProcess>;
+  /** Stops every worker (SIGTERM, SIGKILL after 10 s) and starts one fresh worker. */
+  replaceWorkers(): Promise<WorkerProcess>;
   /** Sends SIGKILL and waits for the exit; the moment is kept in `kills` (see world-check's in-transit window). */
   killWorker(worker: WorkerProcess): Promise<void>;
   /** Date.now() of every SIGKILL since the last resetStandIns(). */
@@ -226,6 +228,17 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     return worker;
   }
 
+  async function stopWorkers(): Promise<void> {
+    await Promise.all(
+      all.map(async (w) => {
+        if (!w.alive()) return;
+        w.child.kill('SIGTERM');
+        await Promise.race([w.exited, Bun.sleep(10_000).then(() => w.child.kill('SIGKILL'))]);
+        await w.exited;
+      }),
+    );
+  }
+
   async function killWorker(worker: WorkerProcess): Promise<void> {
     const w = all.find((x) => x.n === worker.n);
     if (!w || !w.alive()) return;
@@ -303,6 +316,10 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     kills,
     workers: () => all.filter((w) => w.alive()),
     startWorker,
+    async replaceWorkers() {
+      await stopWorkers();
+      return startWorker();
+    },
     killWorker,
     resetStandIns() {
       llm.reset();
@@ -327,13 +344,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     events,
     terminateWorld,
     async close() {
-      await Promise.all(
-        all.map(async (w) => {
-          if (!w.alive()) return;
-          w.child.kill('SIGTERM');
-          await Promise.race([w.exited, Bun.sleep(10_000).then(() => w.child.kill('SIGKILL'))]);
-        }),
-      );
+      await stopWorkers();
       await connection.close().catch(() => {});
       await db.dropDatabase().catch(() => {});
       await mongo.close().catch(() => {});

@@ -23,6 +23,12 @@ export function selectTrials(opts: DrillOptions & { only?: readonly string[] }):
 export async function runTrials(lab: Lab, trials: readonly TrialSpec[], log: (line: string) => void): Promise<TrialResult[]> {
   const results: TrialResult[] = [];
   for (const [i, trial] of trials.entries()) {
+    // A failed trial may leave a worker wedged (seen: a MongoDB client that never reconnected); the next trial gets
+    // a fresh one so each drill is judged on its own.
+    if (results.at(-1)?.report.pass === false) {
+      log('   (previous trial failed: replacing the workers)');
+      await lab.replaceWorkers().catch((err: unknown) => log(`   could not start a fresh worker: ${err instanceof Error ? err.message : String(err)}`));
+    }
     log(`── [${i + 1}/${trials.length}] ${trial.drill}: ${trial.label}`);
     const t0 = Date.now();
     let report: WorldReport;
