@@ -16,6 +16,7 @@ const SEED = Number(process.env.GENERIA_DRILL_SEED ?? 11);
 const trials = selectTrials({ quick: true, seeds: [SEED], only: ['provider-storm', 'service-faults', 'double-start'] });
 
 let lab: Lab;
+let previousPassed = true;
 const log = (line: string) => process.stderr.write(`[drill] ${line}\n`);
 
 beforeAll(async () => {
@@ -31,7 +32,11 @@ describe(`quick drills (seed ${SEED})`, () => {
     test(
       `${trial.drill}: ${trial.label} ends with the exact world`,
       async () => {
+        // A failed trial may leave its worker wedged: the next one starts with a fresh worker.
+        if (!previousPassed) await lab.replaceWorkers();
+        previousPassed = false;
         const report = await trial.run(lab, log);
+        previousPassed = report.pass;
         log(`${trial.drill}: ${report.outcome} — ${report.summary}`);
         expect(report.mismatches).toEqual([]);
         expect(report.duplicates).toBe(0);
