@@ -123,6 +123,9 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
         const stored = (await sideEffects.remember(`${base}:media`, { worldId, kind: 'media', result: { mediaId: presigned.mediaId } })) as {
           mediaId: string;
         };
+        // With the media id recorded a retry returns early, so the signed upload URL is never needed again: it is not
+        // kept at rest. (Until then it must be: a retry re-uses the media row the service created at presign time.)
+        await sideEffects.forgetResultField(`${base}:presign`, 'uploadUrl');
         return { mediaId: stored.mediaId };
       })),
   };

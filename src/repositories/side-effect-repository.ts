@@ -4,7 +4,7 @@
  * and every caller gets it, so retries converge on one created thing.
  * @module
  */
-import type { Db } from 'mongodb';
+import type { Db, UpdateFilter } from 'mongodb';
 import { collectionOf, validateDoc } from './define-collection';
 import { SideEffectCollection, type SideEffect } from './collections';
 import { isDuplicateKeyError, NotFoundError } from './errors';
@@ -130,6 +130,14 @@ export function createSideEffectRepository(db: Db) {
     async find<R extends Record<string, unknown> = Record<string, unknown>>(key: string): Promise<R | null> {
       const doc = await col.findOne({ _id: key }, { projection: { result: 1 } });
       return doc ? (doc.result as R) : null;
+    },
+
+    /**
+     * Removes one field of a stored result (e.g. a presigned URL, whose signature is a credential, once the upload it
+     * was for is confirmed and the URL can never be needed again). Idempotent.
+     */
+    async forgetResultField(key: string, field: string): Promise<void> {
+      await col.updateOne({ _id: key }, { $unset: { [`result.${field}`]: '' } } as UpdateFilter<SideEffect>);
     },
 
     /** Stores the result for `key` unless one is stored already; returns the stored (first) result. */

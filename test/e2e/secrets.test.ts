@@ -6,8 +6,9 @@
  * traces, the last failure of retried attempts), not in the worker's logs, not in `tasks`, the status
  * document or `api_requests_history`.
  *
- * The presign results themselves are kept in `side_effects` on purpose (a retry must reuse the media row
- * the service created), so that collection is the one place a live URL is stored; it is not scanned.
+ * The presign results themselves are kept in `side_effects` until their upload is confirmed (a retry must reuse
+ * the media row the service created) — here no upload ever is, so that collection is the one place a live URL is
+ * stored and it is not scanned; the happy-path e2e test checks the URL is dropped after confirmation.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { randomUUID } from 'node:crypto';

@@ -129,6 +129,11 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
       expect(report.text).not.toContain(TEST_SECRETS.runware);
       expect(h.output()).not.toContain(TEST_SECRETS.openrouter);
       expect(h.output()).not.toContain(TEST_SECRETS.runware);
+      // Signed upload URLs are not kept at rest once their upload is confirmed.
+      const presigns = await h.db.collection('side_effects').find({ world_id: input.world_id, kind: 'media_presign' }).toArray();
+      expect(presigns).toHaveLength(2 + 3 + 10);
+      expect(presigns.filter((p) => p.result?.uploadUrl !== undefined)).toEqual([]);
+      expect(JSON.stringify(presigns)).not.toContain('token=');
 
       // The workflow code replays its own histories without non-determinism.
       let replayed = 0;
