@@ -39,8 +39,10 @@ describe(`all drills (seeds ${SEED}..${SEED + COUNT - 1})`, () => {
         results.push({ drill: trial.drill, label: trial.label, seed: trial.seed, base: trial.base, report, ms: Date.now() - t0 });
         expect(report.mismatches).toEqual([]);
         expect(report.duplicates).toBe(0);
-        expect(report.outcome).toBe('completed');
-        expect(report.lost).toBe(0);
+        // Completed with nothing missing — or, where the drill makes a creation unknowable, the truthful
+        // "may have created" failure checkWorld accepts (report.pass encodes which).
+        if (report.outcome === 'completed') expect(report.lost).toBe(0);
+        else expect(report.outcome).toBe('failed');
         expect(report.pass).toBe(true);
       },
       7 * 60_000,

@@ -40,8 +40,10 @@ describe(`quick drills (seed ${SEED})`, () => {
         log(`${trial.drill}: ${report.outcome} — ${report.summary}`);
         expect(report.mismatches).toEqual([]);
         expect(report.duplicates).toBe(0);
-        expect(report.outcome).toBe('completed');
-        expect(report.lost).toBe(0);
+        // Completed with nothing missing — or, where the drill makes a creation unknowable, the truthful
+        // "may have created" failure checkWorld accepts (report.pass encodes which).
+        if (report.outcome === 'completed') expect(report.lost).toBe(0);
+        else expect(report.outcome).toBe('failed');
         expect(report.pass).toBe(true);
       },
       // A stuck world is detected by the trial's own 6-minute deadline.
