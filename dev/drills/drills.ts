@@ -399,12 +399,16 @@ const SERVICE_SCENARIOS: ServiceScenario[] = [
     // created (never create it twice), so a truthful failure passes.
     label: 'lost CreateCharacter response',
     unknowable: true,
-    faults: [{ method: 'CreateCharacter', fault: { lostResponse: 'unavailable' } }],
+    // UNAVAILABLE without the effect is, to the client, the same as a response lost after commit (issue 7 lists
+    // UNAVAILABLE among the ambiguous outcomes), so it belongs here, not among the recoverable faults.
+    faults: [
+      { method: 'CreateCharacter', fault: { lostResponse: 'unavailable' } },
+      { method: 'CreateCharacter', fault: { code: 'UNAVAILABLE' } },
+    ],
   },
   {
     label: 'transient errors, deadlines and upload failures',
     faults: [
-      { method: 'CreateCharacter', fault: { code: 'UNAVAILABLE' } },
       { method: 'CreateAIPost', fault: { code: 'UNAVAILABLE' } },
       // Longer than GRPC_DEADLINE_MS (2 s in the lab): the client's deadline expires first.
       { method: 'CreateAIPost', fault: { delayMs: 2_500 } },
