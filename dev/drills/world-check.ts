@@ -45,7 +45,7 @@ export interface WorldReport {
   pass: boolean;
   /** Objects beyond what was asked for: characters, posts and media rows. */
   duplicates: number;
-  /** Requested objects that do not exist (characters, avatars, posts, world images). */
+  /** Requested objects that do not exist (characters, avatars, posts, world images) and the status does not report missing. */
   lost: number;
   mismatches: string[];
   /** What was created and served, for the log. */
@@ -139,7 +139,7 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
   const missingCharacters = Math.max(0, N - characters.length);
   const missingAvatars = Math.max(0, N - avatars);
   const missingPosts = Math.max(0, P - posts.length);
-  const lost = missingCharacters + missingAvatars + missingPosts + (2 - worldImages);
+  const missing = missingCharacters + missingAvatars + missingPosts + (2 - worldImages);
 
   // --- status: final, truthful, and counting what exists ---
   const status = settled.status;
@@ -175,7 +175,7 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
     if (status.posts_predicted !== P) mismatches.push(`posts_predicted = ${status.posts_predicted}, requested ${P}`);
 
     if (outcome === 'completed') {
-      if (lost > 0) mismatches.push(`status completed, but ${lost} requested object(s) are missing`);
+      if (missing > 0) mismatches.push(`status completed, but ${missing} requested object(s) are missing`);
       if (stages.some((s) => s.status !== 'completed')) mismatches.push('status completed with a stage not completed');
       if (status.error) mismatches.push(`status completed with error "${String(status.error)}"`);
       if (world?.usersCount !== N || world?.postsCount !== P) mismatches.push(`world row says ${world?.usersCount} users / ${world?.postsCount} posts`);
@@ -224,10 +224,13 @@ export function checkWorld(lab: Lab, want: WorldExpectation, settled: SettledWor
 
   const outcomeOk = outcome === 'completed' || (want.expect === 'either' && outcome === 'failed');
   if (!outcomeOk) mismatches.unshift(`expected completed, the world is ${outcome}${status?.error ? `: ${String(status.error)}` : ''}`);
-  const pass = outcomeOk && duplicates === 0 && mismatches.length === 0 && (lost === 0 || outcome === 'failed');
+  // Lost = missing without the status saying so. A truthful failure (no mismatch) reports what is missing.
+  const reported = outcome === 'failed' && mismatches.length === 0;
+  const lost = reported ? 0 : missing;
+  const pass = outcomeOk && duplicates === 0 && mismatches.length === 0 && lost === 0;
   const unanswered = [...lab.llm.requests, ...lab.images.requests].filter((r) => r.status === 0).length;
   const summary =
-    `${characters.length}/${N} characters, ${avatars} avatars, ${posts.length}/${P} posts (${postImages} with their image), ${confirmed.length} media confirmed (+${media.length - confirmed.length} unconfirmed presigns); ` +
+    `${reported && missing > 0 ? `${missing} object(s) missing, reported by the status; ` : ''}${characters.length}/${N} characters, ${avatars} avatars, ${posts.length}/${P} posts (${postImages} with their image), ${confirmed.length} media confirmed (+${media.length - confirmed.length} unconfirmed presigns); ` +
     `${lab.llm.requests.length} LLM + ${lab.images.requests.length} image requests (${unanswered} unanswered); creates: ${characterCreates} character, ${postCreates} post`;
   return { outcome, pass, duplicates, lost, mismatches, summary };
 }
