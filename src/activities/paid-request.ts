@@ -2,8 +2,8 @@
  * One paid provider request at a fixed *position* (task + step + place in the step's conversation, never the
  * attempt), made so that money and call counts stay exact under retries and crashes:
  *
- *   reservation entry → reserve against the limit (keyed by position + send) → send, marking `sent` as the request
- *   leaves → store the paid answer → apply its cost (keyed by the stored answer) → audit.
+ *   reservation entry → reserve against the limit (keyed by position + send) → mark `sent` → send → store the paid
+ *   answer → apply its cost (keyed by the stored answer) → audit.
  *
  * On a later attempt the position's entries decide what happens: a stored answer is replayed (its cost applied if
  * the earlier attempt died first) and nothing is sent; otherwise `recover` may find an answer the provider produced
@@ -12,8 +12,8 @@
  *
  * A request whose connection was refused never arrived: it is marked `refused` and its reservation is reused too.
  *
- * Residual windows (stated, not hidden): a process that dies after the request left but before the `sent` entry is
- * written reuses that reservation (one request uncounted); an answer whose HTTP reply is lost can only be recovered
+ * Residual windows (stated, not hidden): a process that dies after the `sent` entry is written but before the request
+ * left counts one request that never arrived (the entry is written first on purpose; see onSent); an answer whose HTTP reply is lost can only be recovered
  * where the provider offers a lookup (Runware does, OpenRouter does not — its charge for a lost reply is unknown to
  * us); an attempt racing a zombie attempt of itself may send under the same reservation.
  */
@@ -34,8 +34,11 @@ export interface PaidRequestDeps {
 export interface SendContext {
   /** Which send at this position this is (part of the reservation key). */
   send: number;
-  /** Call as the request leaves (e.g. from the HTTP client's before-request hook). */
-  onSent: () => void;
+  /**
+   * Call as the request leaves (from the HTTP client's before-request hook) and let it leave only when the returned
+   * promise settles: the `sent` entry is then durable before the provider can receive anything.
+   */
+  onSent: () => Promise<void>;
 }
 
 export interface PaidRequestSpec<R> {
@@ -121,13 +124,17 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
   const tryToken = randomUUID();
   let sentMark: Promise<void> | undefined;
   const onSent = () => {
-    // Off the critical path: written while the answer is awaited.
+    // Written *before* the request leaves (the hook awaits it): written while the answer was awaited instead, a
+    // process killed in the milliseconds before the write landed left a request that arrived but was never counted
+    // (seen in the SIGKILL drill). Now the only window is the reverse — marked, then killed before the socket write —
+    // which over-counts by one rather than letting a world exceed its call limit. One database round trip per request.
     sentMark ??= durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, send, tryToken)).catch((err: unknown) => {
       deps.log.error('could not record that a provider request was sent; a retry may leave it uncounted', {
         position: ref.position,
         error: err instanceof Error ? err.message : String(err),
       });
     });
+    return sentMark;
   };
   const started = performance.now();
   let result: R;

@@ -35,7 +35,7 @@ export interface ChatRequest {
   maxTokens: number;
   signal?: AbortSignal;
   /** Called once, just before the request is handed to fetch (the caller marks the request as sent). */
-  onSent?: () => void;
+  onSent?: () => unknown;
 }
 
 export interface LlmUsage {
@@ -66,18 +66,20 @@ interface CompletionEnvelope {
 }
 
 /**
- * A ky before-request hook that reports the request as sent (the last step before fetch; a request whose signal is
- * already aborted never leaves). The callback cannot break the request.
+ * A ky before-request hook that reports the request as sent and lets it leave only once that report is done (the
+ * last step before fetch; a request whose signal is already aborted never leaves). The caller makes the report
+ * durable there, so a process killed while the request is in flight has always recorded that it went out. A failing
+ * callback cannot break the request.
  */
-export function sentHook(onSent: (() => void) | undefined): { hooks?: { beforeRequest: Array<(state: { request: Request }) => void> } } {
+export function sentHook(onSent: (() => unknown) | undefined): { hooks?: { beforeRequest: Array<(state: { request: Request }) => Promise<void>> } } {
   if (!onSent) return {};
   return {
     hooks: {
       beforeRequest: [
-        ({ request }) => {
+        async ({ request }) => {
           if (request.signal.aborted) return;
           try {
-            onSent();
+            await onSent();
           } catch {
             // The callback only records bookkeeping; the request goes ahead regardless.
           }

@@ -51,7 +51,7 @@ export interface GenerateImageRequest {
   outputFormat: ImageOutputFormat;
   signal?: AbortSignal;
   /** Called once, just before the request is handed to fetch. */
-  onSent?: () => void;
+  onSent?: () => unknown;
 }
 
 export interface GeneratedImage {

@@ -267,6 +267,28 @@ test(
 );
 
 test(
+  'the sent entry is durable before the provider receives the request (a kill in flight can never leave it uncounted)',
+  async () => {
+    const { worldId, descriptionTaskId } = await newWorld();
+    // A slow `sent` write: the request must wait for it. Written while the answer was awaited instead (the earlier
+    // design), the request arrived first, and a worker killed then left it uncounted (seen in the SIGKILL drill).
+    const received: number[] = [];
+    const slowCalls = Object.create(repos.providerCalls) as Repositories['providerCalls'];
+    slowCalls.markSent = async (...args: Parameters<Repositories['providerCalls']['markSent']>) => {
+      await Bun.sleep(300);
+      received.push(llmStandIn.requests.length);
+      return repos.providerCalls.markSent(...args);
+    };
+    const acts = activitiesWith({ repos: { ...repos, providerCalls: slowCalls } });
+    await run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' });
+    expect(received).toEqual([0]);
+    expect(llmStandIn.requests).toHaveLength(1);
+    await expectLlmBooksMatch(worldId);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
   'api_calls_made_LLM: a refused connection never arrived, so the retry reuses its reservation',
   async () => {
     const { worldId, descriptionTaskId } = await newWorld();
