@@ -12,6 +12,7 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { fetchHistories, worldWorkflowIds } from '../support/histories';
 import { stopSharedStack } from '../support/stack';
 import { startWorldHarness, type WorldHarness } from '../support/world-harness';
@@ -29,6 +30,20 @@ interface Scenario {
   extra?: Record<string, unknown>;
   /** Faults to queue before the start (stand-in APIs). */
   arrange?(h: WorldHarness): void;
+  /** Runs while the world does (e.g. a cancel); the world is awaited afterwards. */
+  during?(h: WorldHarness, worldId: string): Promise<void>;
+  /** Runs after the world settled (e.g. a re-sent start); returns further runs to record. */
+  after?(h: WorldHarness, worldId: string): Promise<{ workflowId: string; runId: string }[]>;
+}
+
+const orchestratorId = (worldId: string) => workflowIdFor(TaskTypes.worldDescription, taskIds.worldDescription(worldId));
+
+async function until(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await Bun.sleep(100);
+  }
 }
 
 const SCENARIOS: Scenario[] = [
@@ -43,6 +58,29 @@ const SCENARIOS: Scenario[] = [
   { name: 'post-rejected', counts: { characters_count: 1, posts_count: 2 }, arrange: (h) => h.services.faults.inject('CreateAIPost', { code: 'INVALID_ARGUMENT' }) },
   { name: 'world-image-rejected', counts: { characters_count: 1, posts_count: 1 }, arrange: (h) => h.services.faults.inject('UpdateWorldImage', { code: 'INVALID_ARGUMENT' }) },
   { name: 'avatar-rejected', counts: { characters_count: 1, posts_count: 1 }, arrange: (h) => h.services.faults.inject('UpdateCharacter', { code: 'INVALID_ARGUMENT' }) },
+  // Added in v0.2.0 (cancel settles the world; re-sent starts change nothing).
+  {
+    name: 'cancelled-mid-world',
+    counts: { characters_count: 3, posts_count: 12 },
+    arrange: (h) => h.llm.setLatency(300),
+    during: async (h, worldId) => {
+      await until('a post in the making', async () => (await h.db.collection('tasks').countDocuments({ world_id: worldId, type: TaskTypes.postImage })) > 0);
+      await h.client.workflow.getHandle(orchestratorId(worldId)).cancel();
+    },
+  },
+  {
+    name: 'resent-start-after-completed',
+    counts: { characters_count: 1, posts_count: 1 },
+    after: async (h, worldId) => {
+      const again = await h.client.workflow.start('InitWorldCreationWorkflow', {
+        workflowId: `init-world-${worldId}`,
+        taskQueue: 'ai-worker-main',
+        args: [{ world_id: worldId, world_name: 'Saltglass Reach', world_prompt: 'A desert of glass dunes where caravans trade in bottled storms.', characters_count: 1, posts_count: 1 }],
+      });
+      await again.result();
+      return [{ workflowId: again.workflowId, runId: again.firstExecutionRunId }];
+    },
+  },
 ];
 
 const h = await startWorldHarness();
@@ -59,11 +97,20 @@ try {
     h.llm.reset();
     h.images.reset();
     h.services.faults.clear();
+    h.llm.setLatency(0);
     s.arrange?.(h);
     const worldId = `00000000-0000-4000-9000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
     await h.startWorld({ world_id: worldId, world_name: 'Saltglass Reach', world_prompt: 'A desert of glass dunes where caravans trade in bottled storms.', ...s.counts, ...s.extra });
+    await s.during?.(h, worldId);
     const status = await h.waitForWorld(worldId, 300_000);
-    const histories = await fetchHistories(h.client, await worldWorkflowIds(h.db, worldId));
+    const ids = await worldWorkflowIds(h.db, worldId);
+    // The first run of every workflow id, before a re-sent start adds a second run of the root's id.
+    // A task planned just before a cancel may never have had its workflow started.
+    const notStarted = (err: unknown) => (/NOT_FOUND|not found/i.test(String(err)) ? [] : Promise.reject(err));
+    const histories = (await Promise.all(ids.map((id) => fetchHistories(h.client, [id]).catch(notStarted)))).flat();
+    for (const run of (await s.after?.(h, worldId)) ?? []) {
+      histories.push({ workflowId: run.workflowId, history: await h.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory() });
+    }
     await save(s.name, histories);
     console.log(`${s.name}: world ${status.status}, ${histories.length} executions`);
   }
