@@ -5,6 +5,8 @@
  * still (stop that process) to land a cancel at a chosen point, then start a new one.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+// World ids are what world-service sends: lower-case UUIDs.
+import { randomUUID as newWorldId } from 'node:crypto';
 import { WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { CancelledFailure } from '@temporalio/common';
 import { rootWorkflowId, taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
@@ -14,8 +16,6 @@ import { startWorldHarness, type ExtraWorker, type WorldHarness } from '../suppo
 
 let h: WorldHarness;
 let progressWorker: ExtraWorker;
-let seq = 0;
-const newWorldId = () => `00000000-0000-4000-8000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
 const world = (overrides: Record<string, unknown> = {}) => ({
   world_id: newWorldId(),
   world_name: 'Lanternfall',

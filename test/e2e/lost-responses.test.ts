@@ -5,12 +5,12 @@
  * each thing the worker asked for, and the world's counters agreeing with them.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+// World ids are what world-service sends: lower-case UUIDs.
+import { randomUUID as newWorldId } from 'node:crypto';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { startWorldHarness, type WorldHarness } from '../support/world-harness';
 
 let h: WorldHarness;
-let seq = 0;
-const newWorldId = () => `00000000-0000-4000-9000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
 
 const charactersOf = (worldId: string) => [...h.services.state.characters.values()].filter((c) => c.worldId === worldId);
 const postsOf = (worldId: string) => [...h.services.state.posts.values()].filter((p) => p.worldId === worldId);

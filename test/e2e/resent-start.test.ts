@@ -5,13 +5,13 @@
  * Real stack, stand-ins and the production worker under Node.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+// World ids are what world-service sends: lower-case UUIDs.
+import { randomUUID as newWorldId } from 'node:crypto';
 import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { startWorldHarness, type WorldHarness } from '../support/world-harness';
 
 let h: WorldHarness;
-let seq = 0;
-const newWorldId = () => `00000000-0000-4000-8000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
 const world = (overrides: Record<string, unknown> = {}) => ({
   world_id: newWorldId(),
   world_name: 'Brasswater',

@@ -7,13 +7,13 @@
  *    runs through them.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+// World ids are what world-service sends: lower-case UUIDs.
+import { randomUUID as newWorldId } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { getStack, STACK_TIMEOUT_MS, type Stack } from '../support/stack';
 import { startWorldHarness, type WorldHarness } from '../support/world-harness';
 import { harnessEnv, spawnWorkerProcess, workerPathOf, type WorkerProcess } from '../worker/worker-process';
 
-let seq = 0;
-const newWorldId = () => `00000000-0000-4000-9000-${String(Date.now() % 1e8).padStart(8, '0')}${String(seq++).padStart(4, '0')}`;
 const world = (characters: number, posts: number) => ({
   world_id: newWorldId(),
   world_name: 'Saltglass Reach',

@@ -7,6 +7,8 @@
  */
 import { slowTest } from '../support/tiers';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'bun:test';
+// World ids are what world-service sends: lower-case UUIDs.
+import { randomUUID as newWorldId } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
 import { MediaType } from '../../src/gen/media/media_pb';
 import { Worker } from '@temporalio/worker';
@@ -15,8 +17,6 @@ import { STACK_TIMEOUT_MS } from '../support/stack';
 import { startWorldHarness, TEST_SECRETS, type WorldHarness } from '../support/world-harness';
 
 let h: WorldHarness;
-let worldSeq = 0;
-const newWorldId = () => `00000000-0000-4000-8000-${String(Date.now() % 1e8).padStart(8, '0')}${String(worldSeq++).padStart(4, '0')}`;
 
 const world = (overrides: Record<string, unknown> = {}) => ({
   world_id: newWorldId(),
