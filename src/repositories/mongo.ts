@@ -2,7 +2,10 @@
  * The process's single pooled MongoDB client.
  * @module
  */
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import { DEFAULT_WATCHDOG, superviseMongoClient, type MongoWatchdogOptions, type WatchdogLog } from './mongo-watchdog';
+
+export { DEFAULT_WATCHDOG, type MongoWatchdogOptions, type WatchdogLog } from './mongo-watchdog';
 
 export interface MongoOptions {
   uri: string;
@@ -27,8 +30,18 @@ export interface MongoHandle {
    * driver's error, or with a timeout error when no answer arrived in time.
    */
   ping(timeoutMs: number): Promise<void>;
-  /** Closes the client; safe to call more than once. */
+  /** How many times the watchdog reconnected the client (see mongo-watchdog.ts); 0 without a watchdog. */
+  readonly reconnects: number;
+  /** Closes the client (and stops its watchdog); safe to call more than once. */
   close(): Promise<void>;
+}
+
+export interface ConnectMongoOptions {
+  /**
+   * Supervise the client and reconnect it when it is wedged (see mongo-watchdog.ts): the worker passes its log here.
+   * Without it, no watchdog runs (tests and scripts that own the client's lifetime).
+   */
+  watchdog?: Partial<Omit<MongoWatchdogOptions, 'log'>> & { log: WatchdogLog };
 }
 
 /** True when `client` talks to FerretDB (its `buildInfo` carries `ferretdbVersion`). */
@@ -61,38 +74,52 @@ export const MONGO_DRIVER_TIMEOUTS = {
   heartbeatFrequencyMS: 2_000,
 } as const;
 
-function newClient(options: MongoOptions, maxPoolSize: number): MongoClient {
-  return new MongoClient(options.uri, {
+function clientOptions(options: MongoOptions, maxPoolSize: number): MongoClientOptions {
+  return {
     appName: 'generia-ai-worker',
     maxPoolSize,
     minPoolSize: Math.min(options.minPoolSize, maxPoolSize),
     maxIdleTimeMS: 30_000,
     ...MONGO_DRIVER_TIMEOUTS,
-  });
+  };
 }
 
 /**
  * Connects one pooled client (call once per process, in the composition root). Fails within ~5 s when no server is
  * reachable instead of hanging (serverSelectionTimeoutMS); once connected, the client reconnects by itself after the
- * server comes back (see {@link MONGO_DRIVER_TIMEOUTS}).
+ * server comes back (see {@link MONGO_DRIVER_TIMEOUTS}) — and when it does not (the driver can wedge after a restart,
+ * see mongo-watchdog.ts), the watchdog given in `connectOptions` closes and reconnects it inside the same MongoClient,
+ * so `db` and every collection taken from it stay valid.
  */
-export async function connectMongo(options: MongoOptions): Promise<MongoHandle> {
-  let client = newClient(options, options.maxPoolSize);
+export async function connectMongo(options: MongoOptions, connectOptions: ConnectMongoOptions = {}): Promise<MongoHandle> {
+  let settings = clientOptions(options, options.maxPoolSize);
+  let client = new MongoClient(options.uri, settings);
   await client.connect();
   const ferretDb = await isFerretDb(client).catch(() => false);
   if (ferretDb && options.maxPoolSize > 1) {
     await client.close();
-    client = newClient(options, 1);
+    settings = clientOptions(options, 1);
+    client = new MongoClient(options.uri, settings);
     await client.connect();
   }
   let closed: Promise<void> | undefined;
   const db = client.db(options.database);
+  const ping = (timeoutMs: number) => withTimeout(db.command({ ping: 1 }).then(() => undefined), timeoutMs, `no answer to ping within ${timeoutMs} ms`);
+  const watchdog = connectOptions.watchdog
+    ? superviseMongoClient(client, options.uri, settings, ping, { ...DEFAULT_WATCHDOG, ...connectOptions.watchdog })
+    : undefined;
   return {
     client,
     db,
     ferretDb,
-    ping: (timeoutMs) => withTimeout(db.command({ ping: 1 }).then(() => undefined), timeoutMs, `no answer to ping within ${timeoutMs} ms`),
-    close: () => (closed ??= client.close()),
+    ping,
+    get reconnects() {
+      return watchdog?.reconnects ?? 0;
+    },
+    close: () => {
+      watchdog?.stop();
+      return (closed ??= client.close());
+    },
   };
 }
 

@@ -38,7 +38,8 @@ export interface WorkflowSource {
 
 export async function runWorker(config: Config, log: Logger, source: WorkflowSource): Promise<RunningWorker> {
   log.info('starting worker', { config: describeConfig(config) });
-  const mongo = await connectMongo(config.mongo);
+  // The watchdog reconnects a client the driver left wedged after a server restart (see mongo-watchdog.ts).
+  const mongo = await connectMongo(config.mongo, { watchdog: { log: (level, message, fields) => log[level](message, fields) } });
   try {
     // Safe when the indexes exist, partly exist, or another worker process is creating them right now.
     await ensureIndexes(mongo.db, ALL_COLLECTIONS, { log: (message, fields) => log.info(message, fields) });
