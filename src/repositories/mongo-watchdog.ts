@@ -5,20 +5,25 @@
  * - drill `mongo-restart` (worker under Node 24): the topology keeps the server `Unknown` with the error of the pool
  *   connection the restart closed ("connection 3 … closed"); every operation fails server selection for 10+ minutes
  *   and no heartbeat result ever replaces that error (the server monitor no longer checks), while a new client pings
- *   the same server in 49 ms;
- * - test/repositories/reconnect.test.ts (Bun): an operation checked out the pool's one connection as the server went
- *   down and never settled — no close, no socket timeout — so with `maxPoolSize: 1` every later checkout queued
- *   behind it although the server was back.
+ *   the same server in 49 ms. The same state, caught in test/repositories/reconnect.test.ts under Bun: the monitor's check had been "in
+ *   progress" for 12 s (longer than connectTimeoutMS) on a socket already destroyed, so `requestCheck()` was ignored;
+ * - test/repositories/reconnect.test.ts (Bun): the operation holding the pool's one connection never settled although
+ *   that connection was closed (`closed: true`, socket destroyed, not reading — the close only rejects a pending
+ *   read, and the socket timeout's cleanup is a no-op on a closed connection), so with `maxPoolSize: 1` every later
+ *   checkout queued behind it although the server was back (server `Standalone`, pool `ready`, 1 of 1 checked out).
+ * Both are driver defects no option avoids (driver timeouts bound neither; `serverMonitoringMode` is moot: FerretDB
+ * sends no topologyVersion, so the monitor polls anyway).
  * Nothing inside the client would ever change either state, so this supervisor watches from outside: pings through
  * the client that keep failing for `stuckAfterMs`, while a fresh probe client reaches the server and one more ping
  * through the client still fails, mean the client is wedged; it is closed and connected again.
  * `MongoClient.connect()` after `close()` builds a new topology (monitor, pool) inside the same client object, so
  * every `Db` and `Collection` the repositories hold keeps working: no handle has to be swapped. `close()` also ends
- * the operations still holding connections, which fail and are retried by their activities.
+ * the operations still holding connections (they fail and their activities retry); it can itself wait on the
+ * operation that never settles (seen once: bounded here, the next tick retried and the client came back).
  *
  * On MongoDB with a full pool the same rule holds: it only acts when the client has failed every ping for
  * `stuckAfterMs` although a new connection answers at once.
-  * @module
+ * @module
  */
 import { MongoClient, type MongoClientOptions } from 'mongodb';
 
