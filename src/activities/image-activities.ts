@@ -20,9 +20,12 @@ import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
 import { resultOfStep, type ProviderCallRef } from '../repositories';
 import type { GenerateImageRequest } from '../clients/runware-client';
-import { paidRequest } from './paid-request';
+import { durably, paidRequest } from './paid-request';
 import { renderCodec, renderedOf, type Rendered } from './paid-records';
 import { findLostRender } from './lost-renders';
+
+/** About 30 s of retries (the activity heartbeats meanwhile): longer than a MongoDB restart or failover. */
+const PRESIGN_RECORD_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
 
@@ -114,9 +117,12 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
             idempotencyKey: presigned ? `${base}:presign:${attempt}` : `${base}:presign`,
             signal,
           });
+          // media-service ignores idempotency keys and has no look-up by anything but the id, so the id of the
+          // row it just created exists only in this process until it is recorded: the write is retried for
+          // longer than a database restart takes, so that an outage does not orphan the row (remember is idempotent).
           presigned = presigned
             ? fresh
-            : ((await sideEffects.remember(`${base}:presign`, { worldId, kind: 'media_presign', result: { ...fresh } })) as unknown as Presigned);
+            : ((await durably(`presign record of ${base}`, deps.log, () => sideEffects.remember(`${base}:presign`, { worldId, kind: 'media_presign', result: { ...fresh } }), PRESIGN_RECORD_DELAYS_MS)) as unknown as Presigned);
         }
         await deps.media.put(presigned.uploadUrl, bytes, contentType, signal);
         await deps.media.confirm(presigned.mediaId, `${base}:confirm:${presigned.mediaId}`, signal);

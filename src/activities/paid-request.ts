@@ -69,14 +69,14 @@ export const costKey = (position: string, send: number) => `cost:${position}:s${
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Retries a write a few times in-process: losing it would cost a second payment or a lost charge. */
-export async function durably<T>(what: string, log: Logger, write: () => Promise<T>): Promise<T> {
+export async function durably<T>(what: string, log: Logger, write: () => Promise<T>, delaysMs: readonly number[] = DURABLE_WRITE_DELAYS_MS): Promise<T> {
   for (let i = 0; ; i++) {
     try {
       return await write();
     } catch (err) {
-      if (i >= DURABLE_WRITE_DELAYS_MS.length) throw err;
+      if (i >= delaysMs.length) throw err;
       log.warn('write after a paid request failed; trying again', { what, try: i + 1, error: err instanceof Error ? err.message : String(err) });
-      await sleep(DURABLE_WRITE_DELAYS_MS[i]!);
+      await sleep(delaysMs[i]!);
     }
   }
 }

@@ -352,6 +352,21 @@ test(
 );
 
 test(
+  'image: the presign record write fails for a while (a database outage) → retried in-process, one media row, not an orphan',
+  async () => {
+    const { worldId, worldImageTaskId } = await worldWithImagePrompt();
+    const mediaOf = () => [...serviceStandIns.state.media.values()].filter((m) => m.worldId === worldId);
+    // Three failed writes (~2 s): media-service already created the row and has no look-up but by its id.
+    const sideEffects = failing(repos.sideEffects, 'remember', { times: 3, when: 'before', match: (key) => String(key).endsWith(':presign') });
+    const acts = activitiesWith({ repos: { ...repos, sideEffects } });
+    const { mediaId } = await run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_header' });
+    expect(sideEffects.failures).toBe(3);
+    expect(mediaOf().map((m) => [m.mediaId, m.confirmed])).toEqual([[mediaId, true]]);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
   'image: Runware task UUIDs are fresh per attempt and recorded before the request; a lost reply is recovered',
   async () => {
     const { worldId, worldImageTaskId } = await worldWithImagePrompt();
