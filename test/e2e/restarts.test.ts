@@ -141,44 +141,52 @@ describe('dependency restarts mid-world', () => {
   // Before this change: /readyz was /healthz (200 throughout the outage); and with the driver's default waits, in 1
   // of 2 trials the worker never reconnected (readiness 503 and MongoServerSelectionError for 30 s after the server
   // was back, the world stuck), where the bounded waits of MONGO_DRIVER_TIMEOUTS recovered within a second each time.
+  /**
+   * One outage mid-world: `restart` stops the dependency's server and starts it again after 8 s; readiness must say
+   * 503 naming `dependency` during the outage and 200 after, liveness 200 throughout, and the world must end exact.
+   */
+  async function outageMidWorld(dependency: 'mongodb' | 'temporal', restart: (opts: { whileDown: () => Promise<void> }) => Promise<void>) {
+    const base = h.healthUrl.replace(/\/healthz$/, '');
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const input = world(2, 4);
+    await h.startWorld(input);
+    await waitUntilUnderWay(h, input.world_id);
+
+    const probes = sampleProbes(base);
+    // The outage: from the moment the old process has exited until the new one is started, 8 s later.
+    let down = { from: 0, to: 0 };
+    await restart({
+      whileDown: async () => {
+        down = { from: Date.now(), to: 0 };
+        await Bun.sleep(8_000);
+        down.to = Date.now();
+      },
+    });
+    const restartedAt = Date.now();
+    // Readiness must come back by itself once the server answers again.
+    while (Date.now() - restartedAt < 30_000 && probes.samples.at(-1)?.ready !== 200) await Bun.sleep(200);
+    await Bun.sleep(500);
+    const samples = await probes.stop();
+
+    // Probes sent after the old process had exited and answered before the new one was started (a ping waits for
+    // server selection, so one sent during the outage may rightly succeed once the server is back).
+    const during = samples.filter((s) => s.at > down.from + 200 && s.done < down.to);
+    console.log(`outage ${down.from}..${down.to}; probes: ${samples.map((x) => `${x.at}:${x.ready}`).join(' ')}`);
+    expect(during.length).toBeGreaterThan(0);
+    expect(during.filter((s) => !(s.ready === 503 && s.unavailable.includes(dependency)))).toEqual([]);
+    expect(samples.at(-1)).toMatchObject({ ready: 200, unavailable: [] });
+    expect(samples.filter((s) => s.live !== 200)).toEqual([]);
+
+    await expectExactWorld(h, input.world_id, 2, 4);
+  }
+
   test(
     'MongoDB restarted mid-world: readiness is 503 naming mongodb during the outage, 200 after, and the world finishes exactly',
     () =>
       explainOnFailure(
         outputs,
         async () => {
-          const base = h.healthUrl.replace(/\/healthz$/, '');
-          expect((await fetch(`${base}/readyz`)).status).toBe(200);
-          const input = world(2, 4);
-          await h.startWorld(input);
-          await waitUntilUnderWay(h, input.world_id);
-
-          const probes = sampleProbes(base);
-          // The outage: from the moment the old process has exited until the new one is started, 8 s later.
-          let down = { from: 0, to: 0 };
-          await stack.restartMongo({
-            whileDown: async () => {
-              down = { from: Date.now(), to: 0 };
-              await Bun.sleep(8_000);
-              down.to = Date.now();
-            },
-          });
-          const restartedAt = Date.now();
-          // Readiness must come back by itself once the server answers again.
-          while (Date.now() - restartedAt < 30_000 && probes.samples.at(-1)?.ready !== 200) await Bun.sleep(200);
-          await Bun.sleep(500);
-          const samples = await probes.stop();
-
-          // Probes sent after the old process had exited and answered before the new one was started (a ping waits for
-          // server selection, so one sent during the outage may rightly succeed once the server is back).
-          const during = samples.filter((s) => s.at > down.from + 200 && s.done < down.to);
-          console.log(`outage ${down.from}..${down.to}; probes: ${samples.map((x) => `${x.at}:${x.ready}`).join(' ')}`);
-          expect(during.length).toBeGreaterThan(0);
-          expect(during.filter((s) => !(s.ready === 503 && s.unavailable.includes('mongodb')))).toEqual([]);
-          expect(samples.at(-1)).toMatchObject({ ready: 200, unavailable: [] });
-          expect(samples.filter((s) => s.live !== 200)).toEqual([]);
-
-          await expectExactWorld(h, input.world_id, 2, 4);
+          await outageMidWorld('mongodb', (opts) => stack.restartMongo(opts));
           expect(h.output()).not.toContain('worker failed');
         },
         () => h.db,
@@ -188,45 +196,7 @@ describe('dependency restarts mid-world', () => {
 
   test(
     'Temporal dev server restarted mid-world: the world survives on disk, the worker repolls, readiness names temporal while it is down',
-    () =>
-      explainOnFailure(
-        outputs,
-        async () => {
-          const base = h.healthUrl.replace(/\/healthz$/, '');
-          expect((await fetch(`${base}/readyz`)).status).toBe(200);
-          const input = world(2, 4);
-          await h.startWorld(input);
-          await waitUntilUnderWay(h, input.world_id);
-
-          const probes = sampleProbes(base);
-          // The outage: from the moment the old process has exited until the new one is started, 8 s later.
-          let down = { from: 0, to: 0 };
-          await stack.restartTemporal({
-            whileDown: async () => {
-              down = { from: Date.now(), to: 0 };
-              await Bun.sleep(8_000);
-              down.to = Date.now();
-            },
-          });
-          const restartedAt = Date.now();
-          // Readiness must come back by itself once the server answers again.
-          while (Date.now() - restartedAt < 30_000 && probes.samples.at(-1)?.ready !== 200) await Bun.sleep(200);
-          await Bun.sleep(500);
-          const samples = await probes.stop();
-
-          // Probes sent after the old process had exited and answered before the new one was started (a ping waits for
-          // server selection, so one sent during the outage may rightly succeed once the server is back).
-          const during = samples.filter((s) => s.at > down.from + 200 && s.done < down.to);
-          console.log(`outage ${down.from}..${down.to}; probes: ${samples.map((x) => `${x.at}:${x.ready}`).join(' ')}`);
-          expect(during.length).toBeGreaterThan(0);
-          expect(during.filter((s) => !(s.ready === 503 && s.unavailable.includes('temporal')))).toEqual([]);
-          expect(samples.at(-1)).toMatchObject({ ready: 200, unavailable: [] });
-          expect(samples.filter((s) => s.live !== 200)).toEqual([]);
-
-          await expectExactWorld(h, input.world_id, 2, 4);
-        },
-        () => h.db,
-      ),
+    () => explainOnFailure(outputs, () => outageMidWorld('temporal', (opts) => stack.restartTemporal(opts)), () => h.db),
     300_000,
   );
 });
