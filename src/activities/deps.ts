@@ -18,4 +18,6 @@ export interface ActivityDeps {
   services: ServiceClients;
   media: MediaUploader;
   log: Logger;
+  /** Ask Runware's safety check about every render (image-activities.ts). @default true */
+  contentSafety?: boolean;
 }

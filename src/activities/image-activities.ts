@@ -6,6 +6,11 @@
  * lost, before paying again. The media object is remembered in `side_effects` under a key derived
  * from the task and image kind, so a retry resumes after the last finished sub-step instead of
  * leaving an orphan media row (spec 15.10).
+ *
+ * Content safety: every render asks for Runware's own check (`safety.checkContent`). A render it flags is never
+ * downloaded or uploaded; the image is rendered once more, at its own paid position (`…:q1`, counted and costed like
+ * any render), from the same prompt with safety wording added. If that one is flagged too, the image fails
+ * non-retryably (`ContentFlagged`) and its post or avatar fails like any other; the world goes on.
  */
 import { Context } from '@temporalio/activity';
 import { createHash, randomUUID } from 'node:crypto';
@@ -28,6 +33,17 @@ import { findLostRender } from './lost-renders';
 const PRESIGN_RECORD_DELAYS_MS = [250, 500, 1_000, 2_000, 4_000, 8_000, 15_000];
 
 const NEGATIVE_PROMPT = 'blurry, deformed, disfigured, bad anatomy, ugly, text, watermark';
+
+/**
+ * The second render of an image the safety check flagged: the same idea, steered away from what such checks flag.
+ * Fixed wording (never generated text), so a retry sends the same request.
+ */
+const SAFER_PROMPT_SUFFIX = 'Safe for work, family-friendly, fully clothed, no nudity, no gore, no violence.';
+const SAFER_NEGATIVE_PROMPT = `${NEGATIVE_PROMPT}, nsfw, nudity, sexual content, gore, blood, violence`;
+
+export function saferPrompt(prompt: string): string {
+  return `${prompt} ${SAFER_PROMPT_SUFFIX}`;
+}
 
 const MEDIA_TYPE: Record<ImageKind, MediaType> = {
   world_header: MediaType.WORLD_HEADER,
@@ -82,22 +98,30 @@ export function createImageActivities(deps: ActivityDeps): ImageActivities {
 
         // Renders stored by an earlier release (before provider_calls) count as paid and counted.
         const legacy = attempt > 1 ? ((await sideEffects.find(`${base}:render`)) as Rendered | null) : null;
-        const rendered =
-          legacy ??
-          (await renderOnce(deps, {
-            ref: { worldId, taskId, position: `${base}:q0`, provider: 'images' },
-            kind,
-            attempt,
-            signal,
-            request: {
-              positivePrompt: prompt.trim(),
-              negativePrompt: NEGATIVE_PROMPT,
-              model: cfg.model,
-              width: size.width,
-              height: size.height,
-              outputFormat: format,
-            },
-          }));
+        const checkContent = deps.contentSafety ?? true;
+        const request = {
+          positivePrompt: prompt.trim(),
+          negativePrompt: NEGATIVE_PROMPT,
+          model: cfg.model,
+          width: size.width,
+          height: size.height,
+          outputFormat: format,
+          ...(checkContent ? { checkContent } : {}),
+        };
+        const render = (q: number, req: typeof request) =>
+          renderOnce(deps, { ref: { worldId, taskId, position: `${base}:q${q}`, provider: 'images' }, kind, attempt, signal, request: req });
+        let rendered = legacy ?? (await render(0, request));
+        if (rendered.nsfw) {
+          deps.log.warn('image flagged by the content safety check; rendering it once more with a safer prompt', { task_id: taskId, kind });
+          // A position of its own: paid, counted and replayed exactly once, like the first render.
+          rendered = await render(1, { ...request, positivePrompt: saferPrompt(request.positivePrompt), negativePrompt: SAFER_NEGATIVE_PROMPT });
+          if (rendered.nsfw) {
+            throw new PermanentStepError(
+              `image ${kind} for task ${taskId} was flagged by the content safety check twice (the second time with a safer prompt); not uploaded`,
+              ErrorTypes.contentFlagged,
+            );
+          }
+        }
 
         const { bytes } = await downloadImage(rendered.imageURL, { timeoutMs: cfg.httpTimeoutMs, signal });
         const contentType = contentTypeFor(format);

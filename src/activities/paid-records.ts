@@ -41,11 +41,18 @@ export interface Rendered {
   imageURL: string;
   imageUUID: string;
   cost: number;
+  /** Runware's safety check flagged it (kept with the render, so a replay never uploads a flagged image). */
+  nsfw?: boolean;
 }
 
 export const renderCodec: RecordCodec<Rendered> = {
-  toRecord: (r) => ({ imageURL: r.imageURL, imageUUID: r.imageUUID, cost: r.cost }),
-  fromRecord: (d) => ({ imageURL: String(d.imageURL ?? ''), imageUUID: String(d.imageUUID ?? ''), cost: Number(d.cost ?? 0) }),
+  toRecord: (r) => ({ imageURL: r.imageURL, imageUUID: r.imageUUID, cost: r.cost, ...(r.nsfw ? { nsfw: true } : {}) }),
+  fromRecord: (d) => ({
+    imageURL: String(d.imageURL ?? ''),
+    imageUUID: String(d.imageUUID ?? ''),
+    cost: Number(d.cost ?? 0),
+    ...(d.nsfw === true ? { nsfw: true } : {}),
+  }),
   costOf: (r) => ({ image_cost_total: r.cost }),
 };
 
@@ -54,6 +61,7 @@ export const renderedOf = (image: GeneratedImage, fallbackCost: number): Rendere
   imageURL: image.imageURL,
   imageUUID: image.imageUUID,
   cost: image.cost ?? fallbackCost,
+  ...(image.nsfw === true ? { nsfw: true } : {}),
 });
 
 /** The counter increments of a stored answer, whichever provider made it. */

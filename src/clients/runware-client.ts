@@ -49,6 +49,11 @@ export interface GenerateImageRequest {
   width: number;
   height: number;
   outputFormat: ImageOutputFormat;
+  /**
+   * Ask Runware to check the render for sensitive content (`safety: { checkContent: true }`, "fast" mode); the answer
+   * then carries `NSFWContent` (see {@link GeneratedImage.nsfw}). The image is still returned: deciding is ours.
+   */
+  checkContent?: boolean;
   signal?: AbortSignal;
   /** Called once, just before the request is handed to fetch. */
   onSent?: () => unknown;
@@ -60,6 +65,11 @@ export interface GeneratedImage {
   /** Runware-reported cost (USD); null when not reported. */
   cost: number | null;
   taskUUID: string;
+  /**
+   * Runware's `NSFWContent`: true when its safety check flagged the render, false when it passed, null when no check
+   * was asked for (Runware omits the field then).
+   */
+  nsfw: boolean | null;
 }
 
 /**
@@ -82,7 +92,7 @@ export interface RunwareClient {
 const RETRYABLE_CODES = new Set(['rateLimit', 'provider', 'timeout', 'serverError', 'connection']);
 
 interface RunwareEnvelope {
-  data?: Array<{ taskUUID?: unknown; imageUUID?: unknown; imageURL?: unknown; cost?: unknown; status?: unknown }>;
+  data?: Array<{ taskUUID?: unknown; imageUUID?: unknown; imageURL?: unknown; cost?: unknown; status?: unknown; NSFWContent?: unknown }>;
   errors?: Array<{ code?: unknown; message?: unknown; taskUUID?: unknown; status?: unknown }>;
   error?: { code?: unknown; message?: unknown } | string;
 }
@@ -115,6 +125,8 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
         outputType: 'URL',
         outputFormat: req.outputFormat,
         includeCost: true,
+        // Runware's documented safety option: with `mode` unset, `checkContent` means the fast check (one per image).
+        ...(req.checkContent ? { safety: { checkContent: true } } : {}),
       };
       const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
       let text: string;
@@ -168,12 +180,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
           bodySnippet: snippet(env, secrets),
         });
       }
-      return {
-        imageURL: item.imageURL,
-        imageUUID: typeof item.imageUUID === 'string' ? item.imageUUID : '',
-        cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
-        taskUUID: req.taskUUID,
-      };
+      return imageOf(item as ImageItem, req.taskUUID);
     },
 
     async getResponse(taskUUID, signal) {
@@ -203,20 +210,24 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
       }
       const item = Array.isArray(env?.data) ? env.data.find((d) => d?.taskUUID === taskUUID) : undefined;
       if (item && typeof item.imageURL === 'string' && item.imageURL !== '') {
-        return {
-          status: 'success',
-          image: {
-            imageURL: item.imageURL,
-            imageUUID: typeof item.imageUUID === 'string' ? item.imageUUID : '',
-            cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
-            taskUUID,
-          },
-        };
+        return { status: 'success', image: imageOf(item as ImageItem, taskUUID) };
       }
       if (item && item.status === 'processing') return { status: 'processing' };
       const failed = Array.isArray(env?.errors) ? env.errors.find((e) => e?.taskUUID === taskUUID && e?.status === 'error') : undefined;
       if (failed) return { status: 'failed', code: String(failed.code ?? '') };
       return { status: 'unknown' };
     },
+  };
+}
+
+type ImageItem = NonNullable<RunwareEnvelope['data']>[number] & { imageURL: string };
+
+function imageOf(item: ImageItem, taskUUID: string): GeneratedImage {
+  return {
+    imageURL: item.imageURL,
+    imageUUID: typeof item.imageUUID === 'string' ? item.imageUUID : '',
+    cost: typeof item.cost === 'number' && Number.isFinite(item.cost) ? item.cost : null,
+    taskUUID,
+    nsfw: typeof item.NSFWContent === 'boolean' ? item.NSFWContent : null,
   };
 }

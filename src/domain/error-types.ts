@@ -18,4 +18,6 @@ export const ErrorTypes = {
    * (CreateCharacter: character-service cannot list AI characters). Retrying could duplicate it, so it is not.
    */
   ambiguousCreation: 'AmbiguousCreation',
+  /** An image Runware's safety check flagged, also after one regeneration with a safer prompt: never uploaded. */
+  contentFlagged: 'ContentFlagged',
 } as const;

@@ -171,7 +171,7 @@ describe('getResponse: finding a render whose reply was lost', () => {
     const img = await client().generateImage({ ...r, onSent: () => sent.push(r.taskUUID) });
     expect(sent).toEqual([r.taskUUID]);
     const found = await client().getResponse(r.taskUUID);
-    expect(found).toEqual({ status: 'success', image: { imageURL: img.imageURL, imageUUID: img.imageUUID, cost: 0.0013, taskUUID: r.taskUUID } });
+    expect(found).toEqual({ status: 'success', image: { imageURL: img.imageURL, imageUUID: img.imageUUID, cost: 0.0013, taskUUID: r.taskUUID, nsfw: null } });
     expect(stand.requests).toHaveLength(1);
     expect(stand.lookups.map((l) => l.answer)).toEqual(['success']);
   });
@@ -228,5 +228,26 @@ describe('getResponse: finding a render whose reply was lost', () => {
     expect(isProviderHttpError(err)).toBe(true);
     expect(err.status).toBe(401);
     expect(err.message).not.toContain(API_KEY);
+  });
+});
+
+describe('content safety (Runware `safety.checkContent` → `NSFWContent`)', () => {
+  test('checkContent sends the safety object and reads NSFWContent; without it the field is absent (null)', async () => {
+    const checked = await client().generateImage(req({ checkContent: true }));
+    expect(stand.requests[0]!.tasks[0].safety).toEqual({ checkContent: true });
+    expect(checked.nsfw).toBe(false);
+
+    stand.flagContent({ times: 1 });
+    const flagged = await client().generateImage(req({ checkContent: true }));
+    expect(flagged.nsfw).toBe(true);
+    expect(stand.flagged.has(flagged.imageUUID)).toBe(true);
+    // getResponse reports the same verdict for the render.
+    const found = await client().getResponse(flagged.taskUUID);
+    expect(found.status === 'success' && found.image.nsfw).toBe(true);
+
+    stand.flagContent({});
+    const unchecked = await client().generateImage(req());
+    expect(stand.requests.at(-1)!.tasks[0].safety).toBeUndefined();
+    expect(unchecked.nsfw).toBeNull();
   });
 });

@@ -10,6 +10,11 @@
  * UUID it never saw; the stand-in answers 400 with an `errors` entry without a status (our client reads any answer
  * without the UUID as "unknown"). `getResponse` requests are free, take no faults and are recorded in `lookups`,
  * so `requests` stays the list of paid renders.
+ *
+ * Content safety: a task that asks for Runware's check (`safety.checkContent`, `safety.mode` fast|full, or the older
+ * `checkNSFW`) gets `NSFWContent` on each result, `false` unless a rule set with `flagContent` marks it `true` (the
+ * image is still returned, as Runware does: the flag informs, the caller decides). Without the check the field is
+ * absent. By default nothing is flagged.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -35,9 +40,28 @@ export interface RunwareRequestRecord {
   fault?: string;
   /** Sum of the costs reported in the answer (null when none was reported). */
   cost: number | null;
+  /** Date.now() when the answer (or error) was sent; unset while pending or when the connection was dropped. */
+  endedAt?: number;
 }
 
 type Latency = number | ((tasks: any[]) => number);
+
+/** Which renders the safety check flags: those `match` accepts (default all), the first `times` of them (default all). */
+export interface ContentFlagRule {
+  match?: (task: any) => boolean;
+  times?: number;
+}
+
+/** Whether the task asked for Runware's content check (current `safety` object or the older `checkNSFW`). */
+function checksContent(task: any): boolean {
+  const safety = task?.safety;
+  if (safety && typeof safety === 'object') {
+    // Runware: `mode` takes precedence over `checkContent` when both are given.
+    if (safety.mode !== undefined) return safety.mode === 'fast' || safety.mode === 'full';
+    return safety.checkContent === true;
+  }
+  return task?.checkNSFW === true;
+}
 
 export interface RunwareStandInOptions {
   port?: number;
@@ -61,6 +85,12 @@ export interface RunwareStandIn {
   tasks: Map<string, { status: 'processing' } | { status: 'success'; data: unknown[] } | { status: 'error'; error: RunwareApiError }>;
   images: Map<string, { bytes: Uint8Array; contentType: string }>;
   faults: { push(fault: RunwareFault, times?: number): void; clear(): void };
+  /** Makes the safety check flag renders (`NSFWContent: true`); `undefined` flags nothing again (the default). */
+  flagContent(rule: ContentFlagRule | undefined): void;
+  /** imageUUIDs of the renders the safety check flagged. */
+  flagged: Set<string>;
+  /** imageUUIDs whose bytes were fetched (`GET /images/…`), in order. */
+  downloads: string[];
   setLatency(ms: Latency): void;
   reset(): void;
   close(): Promise<void>;
@@ -139,6 +169,14 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
   const faults = new FaultQueue<RunwareFault>();
   const sleeper = new Sleeper();
   let latency: Latency = opts.latencyMs ?? 0;
+  let flagRule: { match?: (task: any) => boolean; left: number } | undefined;
+  const flagged = new Set<string>();
+  const downloads: string[] = [];
+  const flags = (task: any): boolean => {
+    if (!flagRule || flagRule.left <= 0 || (flagRule.match && !flagRule.match(task))) return false;
+    flagRule.left -= 1;
+    return true;
+  };
   let origin = '';
 
   function serveImage(req: IncomingMessage, res: ServerResponse, pathname: string): void {
@@ -149,6 +187,7 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
       res.end('Not Found');
       return;
     }
+    if (req.method === 'GET') downloads.push(m[1]!);
     res.writeHead(200, { 'content-type': image.contentType, 'content-length': image.bytes.byteLength });
     res.end(req.method === 'HEAD' ? undefined : Buffer.from(image.bytes));
   }
@@ -203,6 +242,7 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
     requests.push(record);
     const reply = (status: number, payload: unknown, headers?: Record<string, string>) => {
       record.status = status;
+      record.endedAt = Date.now();
       sendJson(res, status, payload, headers);
     };
 
@@ -254,16 +294,20 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
       const format: Format = task.outputFormat ?? 'JPG';
       const { ext, contentType } = FORMATS[format];
       const own: unknown[] = [];
+      const checked = checksContent(task);
       for (let i = 0; i < (task.numberResults ?? 1); i++) {
         const imageUUID = randomUUID();
         images.set(imageUUID, { bytes: bytesFor(format, task), contentType });
         const broken = fault && 'brokenImageUrl' in fault;
+        const nsfw = checked && flags(task);
+        if (nsfw) flagged.add(imageUUID);
         own.push({
           taskType: 'imageInference',
           taskUUID: task.taskUUID,
           imageUUID,
           imageURL: `${origin}/images/${broken ? `missing-${imageUUID}` : imageUUID}.${ext}`,
           seed: hashString(`${task.positivePrompt}|${i}`) % 2_147_483_647,
+          ...(checked ? { NSFWContent: nsfw } : {}),
           ...(task.includeCost && (opts.reportCost ?? true) ? { cost: opts.costPerImage ?? 0.0013 } : {}),
         });
       }
@@ -296,6 +340,11 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
     tasks: known,
     images,
     faults: { push: (f, times = 1) => faults.push(f, times), clear: () => faults.clear() },
+    flagContent(rule) {
+      flagRule = rule ? { ...(rule.match ? { match: rule.match } : {}), left: rule.times ?? Number.POSITIVE_INFINITY } : undefined;
+    },
+    flagged,
+    downloads,
     setLatency(ms) {
       latency = ms;
     },
@@ -305,6 +354,9 @@ export async function startRunwareStandIn(opts: RunwareStandInOptions = {}): Pro
       known.clear();
       images.clear();
       faults.clear();
+      flagged.clear();
+      downloads.length = 0;
+      flagRule = undefined;
     },
     async close() {
       sleeper.cancelAll();
