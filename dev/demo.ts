@@ -1,40 +1,20 @@
 /**
- * Offline demo: `bun run demo [characters] [posts]`. Starts the local stack, the stand-ins for
- * OpenRouter, Runware and the Generia services, and the production worker build under Node, then
- * generates one world exactly as world-service would start it and prints its progress. No network
- * and no API keys needed.
+ * `bun run demo` — the first command on a fresh clone. This file only provisions: it installs the dependencies
+ * when they are missing (so it imports nothing but node:*), then hands over to demo-world.ts, which fetches the
+ * servers (dev/stack/tools.ts) and runs a demo world. Options: `bun run demo --help`.
  */
-import { startWorldHarness } from '../test/support/world-harness';
-import { stopSharedStack } from '../test/support/stack';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
-const characters = Number(process.argv[2] ?? 3);
-const posts = Number(process.argv[3] ?? 10);
-const harness = await startWorldHarness();
-try {
-  const worldId = crypto.randomUUID();
-  const started = Date.now();
-  await harness.startWorld({
-    world_id: worldId,
-    world_name: 'Demo World',
-    world_prompt: 'A floating archipelago where lighthouse keepers trade in captured fog.',
-    characters_count: characters,
-    posts_count: posts,
-  });
-  const report = async () => {
-    const s = await harness.db.collection('world_generation_status').findOne({ _id: worldId as never });
-    if (s) {
-      const stages = (s.stages as { name: string; status: string }[]).map((x) => `${x.name}=${x.status}`).join(' ');
-      console.log(`${((Date.now() - started) / 1000).toFixed(1)}s users ${s.users_created}/${s.users_predicted} posts ${s.posts_created}/${s.posts_predicted} | ${stages}`);
-    }
-  };
-  const timer = setInterval(() => void report(), 1000);
-  const status = await harness.waitForWorld(worldId, 15 * 60_000);
-  clearInterval(timer);
-  console.log(`\nworld ${worldId}: ${status.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  console.log(`LLM calls ${status.api_calls_made_LLM} ($${status.llm_cost_total.toFixed(4)}), images ${status.api_calls_made_images} ($${status.image_cost_total.toFixed(4)})`);
-} finally {
-  await harness.stop();
-  await stopSharedStack();
+const REPO_ROOT = resolve(import.meta.dirname, '..');
+const installed = ['commander', 'cli-progress', '@temporalio/client', 'fflate', '.bin/node'].every((m) => existsSync(join(REPO_ROOT, 'node_modules', m)));
+if (!installed) {
+  process.stderr.write('[demo] installing dependencies (bun install --frozen-lockfile)…\n');
+  const r = spawnSync(process.execPath, ['install', '--frozen-lockfile'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`[demo] bun install failed (${r.signal ?? `exit ${r.status}`})\n`);
+    process.exit(1);
+  }
 }
-// Client libraries (gRPC keep-alive, HTTP agents) can hold the event loop open after closing; this is a script.
-process.exit(0);
+await import('./demo-world');

@@ -21,6 +21,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
+import { SEARCH_ATTRIBUTE_NAMES } from '../../src/workflows/progress';
 import { findOnPath } from './paths';
 import { indent, installExitHook, ManagedProcess } from './process';
 import { freePort, pingMongo, pingTemporal, waitUntil } from './readiness';
@@ -32,6 +34,8 @@ export type Stack = {
   mongoUri: string;
   mongoKind: 'external' | 'mongod' | 'ferretdb';
   temporalKind: 'external' | 'dev-server';
+  /** The dev server's Web UI, when started with `temporalUi`. */
+  temporalUiUrl?: string;
   /** Pids of the processes this stack started (empty for external servers); current after a restart. */
   readonly pids: number[];
   /** The directory holding both servers' data (a temp directory unless `stateDir` was given). */
@@ -79,6 +83,11 @@ export type StackOptions = {
   readyTimeoutMs?: number;
   /** How long stop() waits after SIGTERM before SIGKILL. Default 5 s. */
   stopGraceMs?: number;
+  /**
+   * Serve the dev server's Web UI (default: headless). It listens on `preferredPort` (default 8233, Temporal's usual)
+   * when that is free, else on a free port; {@link Stack.temporalUiUrl} says where.
+   */
+  temporalUi?: { preferredPort?: number };
 };
 
 const defaultLog: Log = (line) => process.stderr.write(`[stack] ${line}\n`);
@@ -92,7 +101,7 @@ type ServerSpec = {
   probe: (address: string) => Promise<void>;
 };
 
-type Started = { address: string; proc?: ManagedProcess; port?: number; spec?: ServerSpec };
+type Started = { address: string; proc?: ManagedProcess; port?: number; spec?: ServerSpec; uiUrl?: string };
 
 const tempDirs = new Set<string>();
 
@@ -136,7 +145,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const [temporal, mongo] = await Promise.allSettled([
     temporalEnv !== undefined
       ? useExternal('Temporal', 'TEMPORAL_ADDRESS', temporalEnv, () => pingTemporal(temporalEnv), externalTimeoutMs, log)
-      : startTemporal(stateDir, readyTimeoutMs, log, procs),
+      : startTemporal(stateDir, readyTimeoutMs, log, procs, opts.temporalUi),
     mongoEnv !== undefined
       ? useExternal('MongoDB', 'MONGODB_URI', mongoEnv, () => pingMongo(mongoEnv), externalTimeoutMs, log)
       : startMongo(stateDir, readyTimeoutMs, log, procs),
@@ -178,6 +187,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     temporalAddress: temporal.value.address,
     mongoUri: mongo.value.address,
     temporalKind: temporalEnv !== undefined ? 'external' : 'dev-server',
+    ...(temporal.value.uiUrl ? { temporalUiUrl: temporal.value.uiUrl } : {}),
     mongoKind: mongo.value.proc ? (mongo.value.proc.name === 'mongod' ? 'mongod' : 'ferretdb') : 'external',
     get pids() {
       return procs.map((p) => p.pid);
@@ -281,12 +291,15 @@ async function spawnAndWait(spec: ServerSpec, port: number, timeoutMs: number, l
   }
 }
 
-async function startTemporal(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {
+async function startTemporal(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[], ui?: { preferredPort?: number }): Promise<Started> {
   const tool = await ensureTemporal(log);
-  const uiPort = await freePort();
+  const preferred = ui?.preferredPort ?? 8233;
+  const uiPort = ui && (await canListen(preferred)) ? preferred : await freePort();
   // State on disk, always: a dev server that keeps it in memory loses every world when it restarts.
   const dbFile = join(stateDir, 'temporal.db');
-  return startServer(
+  // The world's search attributes (src/workflows/progress.ts), so `bun run world list` and the Web UI can filter.
+  const searchAttributes = Object.values(SEARCH_ATTRIBUTE_NAMES).flatMap((name) => ['--search-attribute', `${name}=Keyword`]);
+  const started = await startServer(
     {
       name: 'temporal dev server',
       command: tool.path,
@@ -299,11 +312,12 @@ async function startTemporal(stateDir: string, timeoutMs: number, log: Log, proc
         String(port),
         '--ui-port',
         String(uiPort),
-        '--headless',
+        ...(ui ? [] : ['--headless']),
         '--log-level',
         'warn',
         '--db-filename',
         dbFile,
+        ...searchAttributes,
       ],
       addressFor: (port) => `127.0.0.1:${port}`,
       probe: (address) => pingTemporal(address),
@@ -312,6 +326,16 @@ async function startTemporal(stateDir: string, timeoutMs: number, log: Log, proc
     log,
     procs,
   );
+  return ui ? { ...started, uiUrl: `http://127.0.0.1:${uiPort}` } : started;
+}
+
+/** Whether 127.0.0.1:<port> can be bound right now. */
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {

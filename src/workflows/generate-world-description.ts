@@ -7,12 +7,13 @@
  * Cancelling it (or the root, which forwards) stops the tree — each child settles its own task and
  * closes as Cancelled — and then settles the world `failed` with reason `cancelled`.
  */
-import { ApplicationFailure, CancelledFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure, patched, setHandler } from '@temporalio/workflow';
 import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import { ErrorTypes } from '../domain/error-types';
 import type { GenerateCharacterBatchWorkflow } from './generate-character-batch';
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
 import { Patches } from './patches';
+import { progressQuery, type WorldProgress } from './progress';
 import { CANCELLED, cancelRequested, closeTaskLogged, recordDone, runTask, settle } from './run-task';
 import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
@@ -25,6 +26,9 @@ export interface WorldSummary {
 export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<WorldSummary>> {
   return guarded('GenerateWorldDescriptionWorkflow', async () => {
     const worldId = worldIdOfTask(task_id);
+    // The `progress` query (operator CLI): a handler issues no command, so histories replay unchanged.
+    const phase: WorldProgress = { world_id: worldId, phase: 'describing' };
+    setHandler(progressQuery, () => phase);
     await runTask({
       taskId: task_id,
       step: 'world description',
@@ -46,6 +50,7 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     // From here on the world is always settled, even if planning or a child blows up: a world is
     // never left `in_progress`.
     let failure: string | undefined;
+    phase.phase = 'generating';
     try {
       const [plan] = await recordDone(() =>
         Promise.all([
@@ -64,10 +69,12 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
       failure = describeFailure(err);
     }
 
-    if (cancelRequested() && patched(Patches.settleOnCancel)) return settleCancelledWorld(worldId, task_id);
+    if (cancelRequested() && patched(Patches.settleOnCancel)) return settleCancelledWorld(worldId, task_id, phase);
 
+    phase.phase = 'finishing';
     await progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
     const outcome = await progress.finishWorld({ worldId, ...(failure !== undefined ? { failure } : {}) });
+    Object.assign(phase, { phase: outcome.status, summary: outcome.summary });
     if (outcome.status === 'failed') {
       // The status document already says why; failing here makes the Temporal UI say so too.
       await closeTaskLogged(task_id, 'failed', outcome.summary);
@@ -82,7 +89,8 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
  * The whole tree has stopped (children wait for their own children's cancellation): settle what is
  * left and close as Cancelled. A world that was in fact complete when the cancel came stays so.
  */
-async function settleCancelledWorld(worldId: string, taskId: string): Promise<WorkflowResult<WorldSummary>> {
+async function settleCancelledWorld(worldId: string, taskId: string, phase: WorldProgress): Promise<WorkflowResult<WorldSummary>> {
+  phase.phase = 'finishing';
   let outcome: { status: 'completed' | 'failed'; summary: string } = { status: 'failed', summary: CANCELLED };
   await settle(taskId, { reason: CANCELLED, cancelled: true }, [
     { name: 'finishWorld', run: async () => (outcome = await progress.finishWorld({ worldId, cancelled: true })) },
@@ -91,6 +99,7 @@ async function settleCancelledWorld(worldId: string, taskId: string): Promise<Wo
       run: () => (outcome.status === 'completed' ? closeTask(taskId, 'completed') : closeTask(taskId, 'failed', CANCELLED)),
     },
   ]);
+  Object.assign(phase, { phase: outcome.status === 'completed' ? 'completed' : 'cancelled', summary: outcome.summary });
   if (outcome.status === 'completed') return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
   throw new CancelledFailure(CANCELLED);
 }

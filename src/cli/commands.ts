@@ -1,0 +1,179 @@
+/**
+ * The six operations behind `bun run world …`, each a plain function of its connections and options, so
+ * main.ts only parses arguments and maps outcomes to exit codes.
+ */
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { rootWorkflowId } from '../domain/task-ids';
+import { parseInitWorldInput } from '../schemas/world-input';
+import { costReport } from './cost';
+import type { Connections } from './connections';
+import { CliError, EXIT, usageError } from './errors';
+import { formatStatus, table, usd } from './format';
+import { exitCodeFor, watchWorld } from './watch';
+import { isFinal, loadWorld, orchestratorId, readStatus, STATUS_COLLECTION, viewOf, type StatusDoc, type WorldView } from './world-view';
+
+export type Out = { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream };
+
+export interface CreateOptions {
+  prompt: string;
+  name?: string;
+  characters: number;
+  posts: number;
+  llmLimit?: number;
+  imageLimit?: number;
+  id?: string;
+}
+
+/**
+ * Starts `InitWorldCreationWorkflow` exactly as world-service does (pkg/temporal/client.go): id `init-world-<world>`,
+ * queue `ai-worker-main`, 30-minute execution and run timeouts, 5-minute workflow task timeout, one JSON argument
+ * with world-service's field names. The call limits are the worker's optional extension of that input.
+ */
+export async function createWorld(c: Connections, o: CreateOptions): Promise<string> {
+  const input = {
+    world_id: o.id ?? crypto.randomUUID(),
+    world_name: o.name ?? '',
+    world_prompt: o.prompt,
+    characters_count: o.characters,
+    posts_count: o.posts,
+    ...(o.llmLimit !== undefined ? { api_call_limits_llm: o.llmLimit } : {}),
+    ...(o.imageLimit !== undefined ? { api_call_limits_images: o.imageLimit } : {}),
+  };
+  // The worker refuses bad input anyway; checking first gives the operator the field names before anything runs.
+  const parsed = parseInitWorldInput(input);
+  if (!parsed.ok) throw usageError(`invalid world: ${parsed.problems.join('; ')}`);
+  const client = await c.temporal();
+  try {
+    await client.workflow.start('InitWorldCreationWorkflow', {
+      workflowId: rootWorkflowId(input.world_id),
+      taskQueue: c.settings.taskQueue,
+      args: [input],
+      workflowExecutionTimeout: '30 minutes',
+      workflowRunTimeout: '30 minutes',
+      workflowTaskTimeout: '5 minutes',
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw usageError(`world ${input.world_id} is already being created (${rootWorkflowId(input.world_id)} is running)`);
+    throw err;
+  }
+  return input.world_id;
+}
+
+export async function status(c: Connections, worldId: string, o: { json?: boolean }, out: Out): Promise<number> {
+  const view = await loadWorld(await c.db(), await c.temporal(), worldId);
+  out.stdout.write(o.json ? `${JSON.stringify(view, null, 2)}\n` : `${formatStatus(view)}\n`);
+  return EXIT.ok;
+}
+
+export async function watch(c: Connections, worldId: string, o: { intervalMs: number; timeoutMs?: number; json?: boolean }, out: Out): Promise<number> {
+  const db = await c.db();
+  await loadWorld(db, await c.temporal(), worldId); // unknown world → exit 3 before anything is drawn
+  const tty = !o.json && (out.stdout as NodeJS.WriteStream).isTTY === true;
+  return watchWorld(db, worldId, { intervalMs: o.intervalMs, ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), tty, out: out.stdout });
+}
+
+/**
+ * Cancels the world's orchestrator, which passes the cancel down the whole tree and then settles the world
+ * `failed` with error `cancelled` (ARCHITECTURE.md, "Cancel"). Before the orchestrator exists the root is
+ * cancelled instead; it forwards the cancel or settles the world itself.
+ */
+export async function cancel(c: Connections, worldId: string, o: { wait?: boolean; timeoutMs?: number }, out: Out): Promise<number> {
+  const db = await c.db();
+  const client = await c.temporal();
+  const view = await loadWorld(db, client, worldId);
+  if (isFinal(view.state)) {
+    out.stdout.write(`world ${worldId} already ended: ${view.state}${view.error ? ` (${view.error})` : ''}\n`);
+    return EXIT.ok;
+  }
+  const running = async (id: string) => {
+    try {
+      return (await client.workflow.getHandle(id).describe()).status.name === 'RUNNING';
+    } catch {
+      return false;
+    }
+  };
+  const target = (await running(orchestratorId(worldId))) ? orchestratorId(worldId) : (await running(rootWorkflowId(worldId))) ? rootWorkflowId(worldId) : undefined;
+  if (!target) {
+    throw new CliError(`world ${worldId} is ${view.state} but none of its workflows is running (${orchestratorId(worldId)}, ${rootWorkflowId(worldId)}); nothing to cancel`, EXIT.worldFailed);
+  }
+  await client.workflow.getHandle(target).cancel();
+  out.stdout.write(`cancel requested for world ${worldId} (${target})\n`);
+  if (!o.wait) return EXIT.ok;
+  const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
+  for (;;) {
+    const now = viewOf(worldId, await readStatus(db, worldId));
+    if (isFinal(now.state)) {
+      out.stdout.write(`world ${worldId}: ${now.state}${now.error ? ` (${now.error})` : ''}\n`);
+      return EXIT.ok;
+    }
+    if (Date.now() >= deadline) return EXIT.timeout;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export const LIST_STATES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
+
+export async function list(c: Connections, o: { state?: string; limit: number; json?: boolean }, out: Out): Promise<number> {
+  const db = await c.db();
+  const filter =
+    o.state === 'cancelled'
+      ? { status: 'failed', error: 'cancelled' }
+      : o.state === 'failed'
+        ? { status: 'failed', error: { $ne: 'cancelled' } }
+        : o.state
+          ? { status: o.state }
+          : {};
+  const docs = await db
+    .collection<StatusDoc>(STATUS_COLLECTION)
+    .find(filter as never, { projection: { pending_keys: 0, contended_keys: 0 } })
+    .sort({ created_at: -1 })
+    .limit(o.limit)
+    .toArray();
+  const views: WorldView[] = docs.map((d) => viewOf(d._id, d));
+  if (o.json) {
+    out.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  if (views.length === 0) {
+    out.stdout.write(`no worlds${o.state ? ` in state ${o.state}` : ''} in ${db.databaseName}.${STATUS_COLLECTION}\n`);
+    return EXIT.ok;
+  }
+  out.stdout.write(
+    `${table(
+      ['WORLD', 'STATE', 'STAGE', 'CHARACTERS', 'POSTS', 'COST', 'CREATED'],
+      views.map((v) => [
+        v.world_id,
+        v.state,
+        v.current_stage ?? '-',
+        `${v.characters.created}/${v.characters.requested}`,
+        `${v.posts.created}/${v.posts.requested}`,
+        usd(v.cost.total),
+        v.created_at ?? '-',
+      ]),
+    )}\n`,
+  );
+  return EXIT.ok;
+}
+
+export async function cost(c: Connections, worldId: string, o: { json?: boolean }, out: Out): Promise<number> {
+  const db = await c.db();
+  await loadWorld(db, await c.temporal(), worldId);
+  const report = await costReport(db, worldId);
+  if (o.json) {
+    out.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const rows = report.lines.map((l) => [l.step, l.model, String(l.requests), String(l.errors), String(l.prompt_tokens), String(l.completion_tokens), usd(l.cost)]);
+  const a = report.audited;
+  rows.push(['total (audited)', '', String(a.requests), '', String(a.prompt_tokens), String(a.completion_tokens), usd(a.cost)]);
+  out.stdout.write(`${table(['STEP', 'MODEL', 'REQUESTS', 'ERRORS', 'PROMPT TOK', 'COMPL TOK', 'COST'], rows)}\n`);
+  const s = report.status;
+  if (s) {
+    out.stdout.write(
+      `status document: LLM ${s.llm_calls} calls ${usd(s.llm_cost)}, images ${s.image_calls} calls ${usd(s.image_cost)}, total ${usd(s.llm_cost + s.image_cost)}; tokens ${s.prompt_tokens} prompt, ${s.completion_tokens} completion\n`,
+    );
+  }
+  return EXIT.ok;
+}
+
+export { exitCodeFor };
