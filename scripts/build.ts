@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../src/observability/workflow-modules';
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 export const WORKER_ENTRY = join(REPO_ROOT, 'src/worker/main.ts');
@@ -46,7 +47,12 @@ export async function buildWorker(opts: BuildOptions): Promise<BuildResult> {
   log(`${relative(REPO_ROOT, workerPath)} (${ms(t0)})`);
 
   t0 = performance.now();
-  const { code } = await bundleWorkflowCode({ workflowsPath: opts.workflowsEntry, logger: new DefaultLogger('WARN') });
+  // The OpenTelemetry workflow interceptors are part of the bundle (a prebuilt bundle ignores Worker interceptor modules).
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: opts.workflowsEntry,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+    logger: new DefaultLogger('WARN'),
+  });
   const workflowBundlePath = join(opts.outDir, WORKFLOW_BUNDLE_FILE);
   writeFileSync(workflowBundlePath, code);
   log(`${relative(REPO_ROOT, workflowBundlePath)} (${ms(t0)})`);

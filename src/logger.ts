@@ -1,24 +1,12 @@
 /**
- * A small structured logger: one JSON object per line on stdout, so log shippers can index fields.
- * Callers pass ids and counts, never payloads or secrets; as a last guard every line is redacted
- * (URL queries and user-info, credential fields), since callers do log error messages.
+ * The logger every module takes as a dependency. The implementation (pino, JSON lines on stdout, redaction,
+ * activity ids on every line) lives in src/observability/logger.ts; this file keeps the import path and the
+ * `createLogger(level, write)` shape callers and tests use.
  */
-import { redactText } from './domain/redact';
+import { createServiceLogger, type LogLevel, type Logger, type ServiceLogger } from './observability/logger';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+export type { LogLevel, Logger, ServiceLogger };
 
-export interface Logger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Logger {
-  const emit = (at: LogLevel) => (message: string, fields: Record<string, unknown> = {}) => {
-    if (ORDER[at] < ORDER[level]) return;
-    write(redactText(JSON.stringify({ time: new Date().toISOString(), level: at, service: 'ai-worker', message, ...fields })));
-  };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+export function createLogger(level: LogLevel = 'info', write?: (line: string) => void): ServiceLogger {
+  return createServiceLogger({ level, ...(write ? { write } : {}) });
 }

@@ -4,11 +4,10 @@
  * activities finish within SHUTDOWN_GRACE_MS; a second one exits at once. A role's fatal error stops every role
  * cleanly and exits 1 (78 for bad configuration), so the orchestrator restarts the process.
  */
-import { Runtime } from '@temporalio/worker';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../config/config';
-import { createLogger } from '../logger';
+import { setupObservability } from '../observability';
 import { runWorker, type RunningWorker } from './run-worker';
 
 async function main(): Promise<number> {
@@ -19,9 +18,13 @@ async function main(): Promise<number> {
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     return 78; // EX_CONFIG
   }
-  const log = createLogger(config.logLevel);
-  // We own the signals: the SDK's default handler would also react to the second signal by waiting.
-  Runtime.install({ shutdownSignals: [] });
+  // Logger, SDK runtime (log forwarding, Prometheus exporter; it owns no signals) and tracing, before anything logs.
+  const obs = await setupObservability({
+    logLevel: config.logLevel,
+    // The OpenTelemetry SDK's standard variable; until it is declared in src/config it is read here only.
+    otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+  });
+  const log = obs.log;
 
   const prebuilt = config.worker.workflowBundlePath ?? fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
   const source = existsSync(prebuilt)
@@ -45,7 +48,7 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
 
-  const worker = (started.worker = await runWorker(config, log, source));
+  const worker = (started.worker = await runWorker(config, log, source, obs));
   if (signals > 0) worker.shutdown();
   try {
     await worker.done;
@@ -53,6 +56,8 @@ async function main(): Promise<number> {
     // A role failed: the others were drained and every client closed; exit non-zero so the orchestrator restarts us.
     log.error('worker exiting after a fatal error', { error: err instanceof Error ? err.message : String(err) });
     return 1;
+  } finally {
+    await obs.shutdown();
   }
   return 0;
 }

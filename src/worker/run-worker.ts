@@ -12,6 +12,8 @@ import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
 import { redactActivityFailures } from '../errors';
 import type { Logger } from '../logger';
+import { activityScopeInterceptor, grpcObserver, instrumentRepositories, type Observability } from '../observability';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../observability/workflow-modules';
 import { ALL_COLLECTIONS, connectMongo, createRepositories, ensureIndexes, type MongoHandle } from '../repositories';
 import { TaskQueues } from '../domain/task-queues';
 import { startHealthServer } from './health-server';
@@ -36,7 +38,7 @@ export interface WorkflowSource {
   workflowsPath?: string | undefined;
 }
 
-export async function runWorker(config: Config, log: Logger, source: WorkflowSource): Promise<RunningWorker> {
+export async function runWorker(config: Config, log: Logger, source: WorkflowSource, obs?: Observability): Promise<RunningWorker> {
   log.info('starting worker', { config: describeConfig(config) });
   // The watchdog reconnects a client the driver left wedged after a server restart (see mongo-watchdog.ts).
   const mongo = await connectMongo(config.mongo, { watchdog: { log: (level, message, fields) => log[level](message, fields) } });
@@ -47,8 +49,13 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
     await mongo.close();
     throw err;
   }
-  const repos = createRepositories(mongo.db);
-  const services = createServiceClients(config.services);
+  const plainRepos = createRepositories(mongo.db);
+  // World milestones logged and counted, provider calls metered, gRPC calls traced/metered/audited (src/observability).
+  const repos = instrumentRepositories(plainRepos, log, obs?.metrics);
+  const services = createServiceClients({
+    ...config.services,
+    interceptors: [grpcObserver({ metrics: obs?.metrics, audit: plainRepos.audit, tracer: obs?.tracing.tracer, log })],
+  });
   const deps = {
     config,
     log,
@@ -88,6 +95,7 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
             ? { workflowBundle: { codePath: source.bundlePath } }
             : { workflowsPath: source.workflowsPath }
           : {};
+      const tracing = obs?.tracing;
       workers.set(
         role,
         await Worker.create({
@@ -96,7 +104,13 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
           taskQueue: TaskQueues[role],
           activities: activities[role],
           // The last guard before the SDK logs an activity failure or sends it to Temporal: credentials masked.
-          interceptors: { activity: [redactActivityFailures] },
+          // The scope goes first, so every line and audit row written inside (spans and redaction included) names the world.
+          interceptors: {
+            activity: [activityScopeInterceptor, ...(tracing?.activityInterceptors ?? []), redactActivityFailures],
+            ...(role === 'main' && source.workflowsPath ? { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } : {}),
+          },
+          // The bundled OTel workflow interceptors send their spans through this sink (dropped when tracing is off).
+          ...(role === 'main' && tracing ? { sinks: tracing.sinks } : {}),
           ...workflows,
           ...roleOptions(role, config),
         }),
@@ -107,6 +121,7 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
       health = await startHealthServer(config.worker.healthPort, {
         states: () => Object.fromEntries([...workers.values()].map((w) => [w.options.taskQueue, w.getState()])),
         dependencies: () => readiness.check(),
+        ...(obs ? { metrics: () => obs.metricsText() } : {}),
       });
     }
   } catch (err) {

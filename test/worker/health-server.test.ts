@@ -2,19 +2,39 @@ import { expect, test } from 'bun:test';
 import { startHealthServer } from '../../src/worker/health-server';
 import { createReadiness } from '../../src/worker/readiness';
 
-test('healthz is 200 only while every worker is running', async () => {
+// Before: /healthz went 503 as soon as a worker was DRAINING, so a liveness probe could restart a pod mid-drain.
+test('healthz stays 200 while draining and fails only when a role failed; readyz is 503 from the start of the drain', async () => {
   let states: Record<string, string> = { 'ai-worker-main': 'RUNNING', 'ai-worker-llm': 'RUNNING' };
-  const server = await startHealthServer(0, { states: () => states }, '127.0.0.1');
+  const server = await startHealthServer(0, { states: () => states, dependencies: async () => ({}) }, '127.0.0.1');
   try {
-    const url = `http://127.0.0.1:${server.port}/healthz`;
-    const ok = await fetch(url);
+    const base = `http://127.0.0.1:${server.port}`;
+    const ok = await fetch(`${base}/healthz`);
     expect(ok.status).toBe(200);
     expect(await ok.json()).toEqual({ status: 'ok', workers: states });
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
     states = { 'ai-worker-main': 'RUNNING', 'ai-worker-llm': 'DRAINING' };
-    expect((await fetch(url)).status).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const draining = await fetch(`${base}/readyz`);
+    expect(draining.status).toBe(503);
+    expect(await draining.json()).toMatchObject({ status: 'unavailable', draining: true });
+    states = { 'ai-worker-main': 'STOPPED', 'ai-worker-llm': 'FAILED' };
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
     states = {};
-    expect((await fetch(url)).status).toBe(503);
-    expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
+    expect((await fetch(`${base}/healthz`)).status).toBe(503);
+    expect((await fetch(`${base}/other`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`)).status).toBe(404); // no metrics source given
+  } finally {
+    await server.close();
+  }
+});
+
+test('/metrics serves the source\'s Prometheus text', async () => {
+  const server = await startHealthServer(0, { states: () => ({ q: 'RUNNING' }), metrics: async () => 'generia_up 1\n' }, '127.0.0.1');
+  try {
+    const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    expect(await res.text()).toBe('generia_up 1\n');
   } finally {
     await server.close();
   }
