@@ -3,6 +3,7 @@
  * (the SDK defaults suit development, not production — sdk-typescript worker-options.ts).
  */
 import type { WorkerOptions } from '@temporalio/worker';
+import { dataConverterFromEnv, dataConverterOption } from '../codec/data-converter';
 import type { Config } from '../config/config';
 import type { WorkerRole } from '../domain/task-queues';
 
@@ -14,6 +15,11 @@ import type { WorkerRole } from '../domain/task-queues';
 const CANCEL_REACHES_REQUEST_WITHIN = '1 second';
 
 export function roleOptions(role: WorkerRole, config: Config): Partial<WorkerOptions> {
+  // Payload encryption (src/codec): every role encodes what it sends to Temporal and decodes what it receives.
+  return { ...dataConverterOption(dataConverterFromEnv()), ...queueOptions(role, config) };
+}
+
+function queueOptions(role: WorkerRole, config: Config): Partial<WorkerOptions> {
   const w = config.worker;
   const grace = config.worker.shutdownGraceMs;
   switch (role) {
