@@ -135,6 +135,19 @@ export type Values<D extends Declarations> = {
 /** Reads another section's parsed variable (for derived defaults such as the pool size from the DB slots). */
 export type Lookup = <T>(variable: EnvVar<T>) => T;
 
+/** The trimmed environment, empty values removed: for `derive` of variables passed through to a library. */
+export type RawEnv = Readonly<Record<string, string>>;
+
+/** Thrown by `derive` when the parsed values cannot be combined (a profile file that does not parse, …). */
+export class DeriveProblem extends Error {
+  constructor(
+    readonly variable: EnvVar<unknown>,
+    readonly problem: string,
+  ) {
+    super(`${variable.name}: ${problem}`);
+  }
+}
+
 /** A problem a cross-variable check found: the variable to blame and what is wrong (no secret values). */
 export interface CheckProblem {
   readonly variable: EnvVar<unknown>;
@@ -149,7 +162,7 @@ export interface Section<K extends string, D extends Declarations, O> {
   readonly vars: D;
   /** Builds the section's value from its parsed variables; secret variables must keep their declared key. */
   // Method syntax on purpose: a concrete section must be assignable to AnySection (bivariant parameters).
-  derive(values: Values<D>, lookup: Lookup): O;
+  derive(values: Values<D>, lookup: Lookup, raw: RawEnv): O;
   /** Cross-variable checks, run once every variable parsed. */
   check(values: Values<D>, lookup: Lookup): CheckProblem[];
   /**
@@ -157,6 +170,8 @@ export interface Section<K extends string, D extends Declarations, O> {
    * to a library), so they are not reported as unknown: e.g. `TEMPORAL_GRPC_META_`.
    */
   readonly passThroughPrefixes: readonly string[];
+  /** Extra redaction for describeConfig beyond the `secret` / `redact` flags (values nested in the output). */
+  describe(output: O): unknown;
 }
 
 export type AnySection = Section<string, Declarations, unknown>;
@@ -170,13 +185,19 @@ interface SectionSpec<K extends string, D extends Declarations> {
 }
 
 export function defineSection<const K extends string, const D extends Declarations, O>(
-  spec: SectionSpec<K, D> & { readonly derive: (values: Values<D>, lookup: Lookup) => O },
+  spec: SectionSpec<K, D> & {
+    readonly derive: (values: Values<D>, lookup: Lookup, raw: RawEnv) => O;
+    readonly describe?: (output: O) => unknown;
+  },
 ): Section<K, D, O>;
 export function defineSection<const K extends string, const D extends Declarations>(
   spec: SectionSpec<K, D>,
 ): Section<K, D, Values<D>>;
 export function defineSection<K extends string, D extends Declarations, O>(
-  spec: SectionSpec<K, D> & { readonly derive?: (values: Values<D>, lookup: Lookup) => O },
+  spec: SectionSpec<K, D> & {
+    readonly derive?: (values: Values<D>, lookup: Lookup, raw: RawEnv) => O;
+    readonly describe?: (output: O) => unknown;
+  },
 ): Section<K, D, O | Values<D>> {
   return Object.freeze({
     key: spec.key,
@@ -185,6 +206,7 @@ export function defineSection<K extends string, D extends Declarations, O>(
     derive: spec.derive ?? ((values: Values<D>) => values),
     check: spec.check ?? (() => []),
     passThroughPrefixes: spec.passThroughPrefixes ?? [],
+    describe: (spec.describe ?? ((output: unknown) => output)) as (output: O | Values<D>) => unknown,
   });
 }
 

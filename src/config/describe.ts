@@ -16,7 +16,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
       if (d.secret) copy[key] = presence(source[key]);
       else if (d.redact && typeof source[key] === 'string') copy[key] = d.redact(source[key]);
     }
-    if (section.key !== '') out[section.key] = copy;
+    if (section.key !== '') out[section.key] = section.describe(copy);
   }
   return out;
 }

@@ -4,7 +4,7 @@
  */
 import * as v from 'valibot';
 
-import type { EnvVar, Section } from './define';
+import { DeriveProblem, type EnvVar, type Section } from './define';
 import { SECTIONS, VARIABLES } from './registry';
 import type * as declared from './vars';
 
@@ -84,6 +84,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (problems.length > 0) throw new ConfigError(problems);
 
   const lookup = <T>(variable: EnvVar<T>): T => parsed.get(variable.name) as T;
+  const raw: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    const trimmed = value?.trim();
+    if (trimmed) raw[name] = trimmed;
+  }
   const config: Record<string, unknown> = {};
   for (const section of SECTIONS) {
     const values: Record<string, unknown> = {};
@@ -96,7 +101,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     for (const p of section.check(values as never, lookup)) {
       problems.push({ variable: p.variable.name, problem: p.problem, expected: p.variable.expected });
     }
-    const output = section.derive(values as never, lookup);
+    let output: unknown;
+    try {
+      output = section.derive(values as never, lookup, raw);
+    } catch (err) {
+      if (!(err instanceof DeriveProblem)) throw err;
+      problems.push({ variable: err.variable.name, problem: err.problem, expected: err.variable.expected });
+      continue;
+    }
     if (section.key === '') Object.assign(config, output);
     else config[section.key] = output;
   }

@@ -6,7 +6,8 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../config/config';
+import { loadConfig, unknownVariableWarnings } from '../config/config';
+import { ConnectionFailure } from '../config/connection-failure';
 import { setupObservability } from '../observability';
 import { runWorker, type RunningWorker } from './run-worker';
 
@@ -25,6 +26,9 @@ async function main(): Promise<number> {
     otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
   });
   const log = obs.log;
+
+  // Misspelt variables with our prefixes would otherwise be ignored in silence.
+  for (const warning of unknownVariableWarnings()) log.warn(warning);
 
   const prebuilt = config.worker.workflowBundlePath ?? fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
   const source = existsSync(prebuilt)
@@ -65,7 +69,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    process.stderr.write(`worker failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    // An unreachable dependency is one line naming the variable, the redacted target and the cause.
+    const text = ConnectionFailure.is(err) ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err);
+    process.stderr.write(`worker failed: ${text}\n`);
     process.exit(1);
   },
 );

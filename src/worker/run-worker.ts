@@ -10,6 +10,8 @@ import { createMediaUploader } from '../clients/media-uploader';
 import { createRunwareClient } from '../clients/runware-client';
 import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
+import { mongoTarget, namedConnect, temporalTarget } from '../config/connection-failure';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { redactActivityFailures } from '../errors';
 import type { Logger } from '../logger';
 import { activityScopeInterceptor, grpcObserver, instrumentRepositories, type Observability } from '../observability';
@@ -41,7 +43,9 @@ export interface WorkflowSource {
 export async function runWorker(config: Config, log: Logger, source: WorkflowSource, obs?: Observability): Promise<RunningWorker> {
   log.info('starting worker', { config: describeConfig(config) });
   // The watchdog reconnects a client the driver left wedged after a server restart (see mongo-watchdog.ts).
-  const mongo = await connectMongo(config.mongo, { watchdog: { log: (level, message, fields) => log[level](message, fields) } });
+  const mongo = await namedConnect(mongoTarget(config), () =>
+    connectMongo(config.mongo, { watchdog: { log: (level, message, fields) => log[level](message, fields) } }),
+  );
   try {
     // Safe when the indexes exist, partly exist, or another worker process is creating them right now.
     await ensureIndexes(mongo.db, ALL_COLLECTIONS, { log: (message, fields) => log.info(message, fields) });
@@ -83,11 +87,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   const workers = new Map<string, Worker>();
   let health: Awaited<ReturnType<typeof startHealthServer>> | undefined;
   try {
-    connection = await NativeConnection.connect({
-      address: config.temporal.address,
-      ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
-      ...(config.temporal.tls ? { tls: true } : {}),
-    });
+    // Address, namespace, API key, TLS/mTLS as @temporalio/envconfig resolves them (src/config/vars/temporal.ts).
+    connection = await namedConnect(temporalTarget(config), () => NativeConnection.connect(temporalConnectionOptions(config.temporal)));
     for (const role of config.worker.roles) {
       const workflows =
         role === 'main'

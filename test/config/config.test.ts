@@ -19,7 +19,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 describe('loadConfig', () => {
   test('a minimal valid environment parses with the documented defaults', () => {
     const c = loadConfig(base);
-    expect(c.temporal).toEqual({ address: 'localhost:7233', namespace: 'default', apiKey: undefined, tls: false });
+    expect(c.temporal).toMatchObject({ address: 'localhost:7233', namespace: 'default', apiKey: undefined, tls: false });
     expect(c.mongo).toEqual({ uri: 'mongodb://localhost:27017', database: 'generia_ai_worker', maxPoolSize: 40, minPoolSize: 10 });
     expect(c.llm.baseUrl).toBe('https://openrouter.ai/api/v1');
     expect(c.llm.defaultModel).toBe('google/gemini-2.5-flash');

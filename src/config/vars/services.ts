@@ -30,6 +30,8 @@ const serviceUrl = (name: string, service: string, def: string) =>
 export default defineSection({
   key: 'services',
   title: 'Platform services (gRPC)',
+  // Read by gRPC libraries themselves (grpc-js, gRPC C-core, base images set some), not misspellings of ours.
+  passThroughPrefixes: ['GRPC_TRACE', 'GRPC_VERBOSITY', 'GRPC_DEFAULT_SSL_ROOTS_FILE_PATH', 'GRPC_DNS_', 'GRPC_NODE_', 'GRPC_SSL_', 'GRPC_ENABLE_'],
   vars: {
     characterUrl: serviceUrl('CHARACTER_SERVICE_URL', 'character-service', 'http://character-service:8089'),
     postUrl: serviceUrl('POST_SERVICE_URL', 'post-service', 'http://post-service:8082'),
