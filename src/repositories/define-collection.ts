@@ -5,6 +5,7 @@
  */
 import type { Collection, Db, Document, IndexDescription } from 'mongodb';
 import * as v from 'valibot';
+import { lockedCollection } from './document-locks';
 import { RepositoryValidationError } from './errors';
 
 /** A valibot object schema whose documents have a string `_id` (every collection here uses business-key ids). */
@@ -31,9 +32,12 @@ export type DocOf<C extends CollectionDef> = v.InferOutput<C['schema']>;
 /** The document as written by callers (fields with defaults optional). */
 export type NewDocOf<C extends CollectionDef> = v.InferInput<C['schema']>;
 
-/** The driver's typed collection for a declaration. */
+/**
+ * The driver's typed collection for a declaration; on FerretDB its writes are serialised per document
+ * (see document-locks.ts).
+ */
 export function collectionOf<C extends CollectionDef>(db: Db, def: C): Collection<DocOf<C>> {
-  return db.collection<DocOf<C>>(def.name);
+  return lockedCollection(db.collection<DocOf<C>>(def.name), db.client);
 }
 
 /** Creates every declared index that is missing (idempotent, safe from concurrent processes; see ensure-indexes.ts). */

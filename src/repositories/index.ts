@@ -13,3 +13,4 @@ export * from './api-request-repository';
 export * from './side-effect-repository';
 export * from './provider-call-repository';
 export * from './repositories';
+export * from './document-locks';

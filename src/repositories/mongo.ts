@@ -3,6 +3,7 @@
  * @module
  */
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb';
+import { serialiseDocumentWrites } from './document-locks';
 import { DEFAULT_WATCHDOG, superviseMongoClient, type MongoWatchdogOptions, type WatchdogLog } from './mongo-watchdog';
 
 export { DEFAULT_WATCHDOG, type MongoWatchdogOptions, type WatchdogLog } from './mongo-watchdog';
@@ -19,10 +20,10 @@ export interface MongoHandle {
   client: MongoClient;
   db: Db;
   /**
-   * True when the server is FerretDB (development). FerretDB 1.24 with the SQLite backend does not make a
-   * single-document update atomic across connections (measured: 50 concurrent `$inc` on one document from a
-   * 50-connection pool left the counter at 5; FerretDB#3040), so against FerretDB the pool is capped at one
-   * connection, which serialises operations and restores MongoDB's per-document atomicity.
+   * True when the server is FerretDB (development). FerretDB 1.24 does not make a single-document update atomic
+   * across connections (measured with both its SQLite and PostgreSQL backends: 50 concurrent `$inc` on one document
+   * from a 50-connection pool left the counter at 1–11; FerretDB#3040), so against FerretDB writes to one document
+   * are serialised inside the process (document-locks.ts) while everything else uses the full pool.
    */
   ferretDb: boolean;
   /**
@@ -52,10 +53,10 @@ export async function isFerretDb(client: MongoClient): Promise<boolean> {
 
 /**
  * Driver settings that make the client ride through a server restart by itself, and never let one lost connection
- * hold the process hostage. Every wait is bounded, because against FerretDB the pool is a single connection: with
- * the driver's defaults (no socket timeout, no checkout timeout) one operation whose answer never comes — sent into a
- * connection the server abandoned while going down, or to a server that hangs — keeps that connection checked out
- * forever, every other operation queues behind it forever, and each activity attempt times out at Temporal and is
+ * hold the process hostage. Every wait is bounded: with the driver's defaults (no socket timeout, no checkout timeout)
+ * one operation whose answer never comes — sent into a connection the server abandoned while going down, or to a
+ * server that hangs — keeps its connection checked out forever, and everything behind it waits forever (on a pool of
+ * one connection, every operation; on FerretDB, every later write to the same document, see document-locks.ts), and each activity attempt times out at Temporal and is
  * retried into the same queue: the world stalls although the server is back. Bounded waits turn that into errors
  * the activities retry, and the failed connection is discarded so the pool reconnects.
  */
@@ -92,16 +93,12 @@ function clientOptions(options: MongoOptions, maxPoolSize: number): MongoClientO
  * so `db` and every collection taken from it stay valid.
  */
 export async function connectMongo(options: MongoOptions, connectOptions: ConnectMongoOptions = {}): Promise<MongoHandle> {
-  let settings = clientOptions(options, options.maxPoolSize);
-  let client = new MongoClient(options.uri, settings);
+  const settings = clientOptions(options, options.maxPoolSize);
+  const client = new MongoClient(options.uri, settings);
   await client.connect();
   const ferretDb = await isFerretDb(client).catch(() => false);
-  if (ferretDb && options.maxPoolSize > 1) {
-    await client.close();
-    settings = clientOptions(options, 1);
-    client = new MongoClient(options.uri, settings);
-    await client.connect();
-  }
+  // Before any collection is taken from the client: repositories see the serialised view from the start.
+  if (ferretDb) serialiseDocumentWrites(client);
   let closed: Promise<void> | undefined;
   const db = client.db(options.database);
   const ping = (timeoutMs: number) => withTimeout(db.command({ ping: 1 }).then(() => undefined), timeoutMs, `no answer to ping within ${timeoutMs} ms`);

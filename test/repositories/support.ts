@@ -16,7 +16,7 @@ export async function mongoUri(): Promise<string> {
 export interface TestDb {
   client: MongoClient;
   db: Db;
-  /** See `MongoHandle.ferretDb`: the pool is one connection, so concurrency is interleaving, not parallelism. */
+  /** See `MongoHandle.ferretDb`: writes to one document are serialised in the process, everything else is parallel. */
   ferretDb: boolean;
   /** Drops the database and closes the client. */
   dispose(): Promise<void>;
@@ -25,7 +25,7 @@ export interface TestDb {
 /** Opens a client on a database unique to this run (`<prefix>_<random>`). */
 export async function openTestDb(prefix: string): Promise<TestDb> {
   const database = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  // Through connectMongo, as the worker does, so FerretDB gets the same one-connection cap.
+  // Through connectMongo, as the worker does, so FerretDB gets the same per-document write serialisation.
   const handle = await connectMongo({ uri: await mongoUri(), database, maxPoolSize: 50, minPoolSize: 0 });
   return {
     client: handle.client,

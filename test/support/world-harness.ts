@@ -45,6 +45,10 @@ export interface WorldHarness {
   output(): string;
   /** Sends a signal to the worker process. */
   signal(signal: NodeJS.Signals): void;
+  /** The worker process's pid (benchmarks read its CPU time and memory from /proc). */
+  workerPid: number;
+  /** Milliseconds from spawning the worker process to its "worker ready" line (its pollers are started). */
+  startupMs: number;
   /** Resolves with the worker's exit code once it has exited. */
   exited: Promise<number | null>;
   /** Starts the root workflow exactly as world-service does (spec 12). */
@@ -61,6 +65,8 @@ export interface WorldHarness {
 
 export interface ExtraWorker {
   output(): string;
+  /** Milliseconds from spawn to its "worker ready" line. */
+  startupMs: number;
   signal(signal: NodeJS.Signals): void;
   exited: Promise<number | null>;
   /** SIGTERM, then SIGKILL after 15 s. */
@@ -108,6 +114,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
   async function spawnReady(env: Record<string, string>) {
     const healthPort = await freePort();
     let output = '';
+    const spawnedAt = performance.now();
     const child: ChildProcess = spawn(NODE, [build.workerPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -123,7 +130,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
       child.once('exit', (code) => reject(new Error(`worker exited with ${code} before it was ready:\n${output.slice(-3000)}`)));
     });
     await Promise.race([ready, Bun.sleep(60_000).then(() => Promise.reject(new Error(`worker not ready after 60 s:\n${output.slice(-3000)}`)))]);
-    return { child, healthPort, output: () => output };
+    return { child, healthPort, output: () => output, startupMs: performance.now() - spawnedAt };
   }
   const extraWorkers: ExtraWorker[] = [];
 
@@ -146,6 +153,8 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
     healthUrl: `http://127.0.0.1:${healthPort}/healthz`,
     output,
     signal: (sig) => worker.kill(sig),
+    workerPid: worker.pid!,
+    startupMs: first.startupMs,
     exited,
     startWorld: (input) =>
       client.workflow.start('InitWorldCreationWorkflow', {
@@ -179,13 +188,14 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
       return doc;
     },
     async spawnWorker(env = {}) {
-      const { child, output: extraOutput } = await spawnReady(env);
+      const { child, output: extraOutput, startupMs } = await spawnReady(env);
       const extraExited = new Promise<number | null>((r) => {
         if (child.exitCode !== null || child.signalCode !== null) r(child.exitCode);
         else child.once('exit', (code) => r(code));
       });
       const extra: ExtraWorker = {
         output: extraOutput,
+        startupMs,
         signal: (sig) => child.kill(sig),
         exited: extraExited,
         async stop() {

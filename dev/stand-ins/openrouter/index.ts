@@ -45,6 +45,19 @@ export interface OpenRouterRequestRecord {
   promptTokens: number;
   completionTokens: number;
   fault?: string;
+  /** Date.now() when the answer (or error) was sent; unset while pending or when the connection was dropped. */
+  endedAt?: number;
+  /** The `id` of a 200 answer (the worker stores it with the paid answer, so a benchmark can find the call's step). */
+  responseId?: string;
+  /** The delay chosen from the answer (see `setAnswerLatency`), if any. */
+  answerDelayMs?: number;
+}
+
+/** What an answer-dependent latency sees: the answer is generated before the stand-in waits. */
+export interface LlmAnswerInfo {
+  schemaName: string;
+  promptTokens: number;
+  completionTokens: number;
 }
 
 type Latency = number | ((body: any) => number);
@@ -58,6 +71,11 @@ export interface OpenRouterStandInOptions {
   costPerToken?: { prompt: number; completion: number };
   /** If set, only `Bearer <requireApiKey>` is accepted; otherwise any non-empty bearer token. */
   requireApiKey?: string;
+  /**
+   * Extra delay computed from the generated answer (e.g. time to first token + completion tokens ÷ throughput, see
+   * ../latency-table.ts), waited after generating it and before sending it. Adds to `latencyMs`.
+   */
+  answerLatencyMs?: (answer: LlmAnswerInfo) => number;
 }
 
 export interface OpenRouterStandIn {
@@ -67,6 +85,8 @@ export interface OpenRouterStandIn {
   /** Queue a fault; with `match`, it waits for a request with that schema name (concurrent requests pass). */
   faults: { push(fault: LlmFault, times?: number, match?: { schemaName?: string }): void; clear(): void };
   setLatency(ms: Latency): void;
+  /** Sets (or with undefined removes) the answer-dependent delay; see {@link OpenRouterStandInOptions.answerLatencyMs}. */
+  setAnswerLatency(fn: ((answer: LlmAnswerInfo) => number) | undefined): void;
   /** Clears requests and faults (keeps latency). */
   reset(): void;
   close(): Promise<void>;
@@ -147,6 +167,7 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
   const faults = new FaultQueue<LlmFault, { schemaName: string }>();
   const sleeper = new Sleeper();
   let latency: Latency = opts.latencyMs ?? 0;
+  let answerLatency = opts.answerLatencyMs;
   let counter = 0;
 
   const costFor = (promptTokens: number, completionTokens: number): number => {
@@ -182,6 +203,7 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
     requests.push(record);
     const reply = (status: number, payload: unknown, headers?: Record<string, string>) => {
       record.status = status;
+      record.endedAt = Date.now();
       sendJson(res, status, payload, headers);
     };
 
@@ -261,6 +283,13 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
     record.cost = cost;
     record.promptTokens = promptTokens;
     record.completionTokens = completionTokens;
+    if (answerLatency) {
+      const delay = Math.max(0, answerLatency({ schemaName: record.schemaName, promptTokens, completionTokens }));
+      record.answerDelayMs = delay;
+      await sleeper.sleep(delay);
+      if (res.destroyed) return;
+    }
+    record.responseId = id;
     if (fault && 'dropResponse' in fault) {
       res.socket?.destroy();
       return;
@@ -297,6 +326,9 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
     },
     setLatency(ms) {
       latency = ms;
+    },
+    setAnswerLatency(fn) {
+      answerLatency = fn;
     },
     reset() {
       requests.length = 0;

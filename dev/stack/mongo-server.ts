@@ -1,0 +1,98 @@
+/**
+ * A standalone FerretDB on a free loopback port with the chosen backend — SQLite (a directory of files) or
+ * PostgreSQL (a throw-away cluster from the local PostgreSQL binaries, started here). Used to measure the two
+ * backends against each other (dev/stack/measure-world.ts, docs/performance-db-runtime.md).
+ * @module
+ */
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findOnPath } from './paths';
+import { ManagedProcess } from './process';
+import { canConnect, freePort, pingMongo, waitUntil } from './readiness';
+import { ensureFerretdb, type Log } from './tools';
+import { run } from './process';
+
+export type MongoBackend = 'sqlite' | 'postgresql';
+
+export interface MongoServer {
+  port: number;
+  uri: string;
+  /** FerretDB's pid, and PostgreSQL's postmaster pid for that backend. */
+  pids: number[];
+  stop(): Promise<void>;
+}
+
+/** The PostgreSQL server binaries: `postgres`/`initdb` on PATH, else Debian's /usr/lib/postgresql/<v>/bin. */
+export function findPostgres(): { initdb: string; postgres: string } | undefined {
+  const onPath = { initdb: findOnPath('initdb'), postgres: findOnPath('postgres') };
+  if (onPath.initdb && onPath.postgres) return { initdb: onPath.initdb, postgres: onPath.postgres };
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return undefined;
+  for (const version of readdirSync(base).sort().reverse()) {
+    const bin = join(base, version, 'bin');
+    if (existsSync(join(bin, 'postgres')) && existsSync(join(bin, 'initdb'))) return { initdb: join(bin, 'initdb'), postgres: join(bin, 'postgres') };
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL refuses to run as root; under root (CI containers) it runs as the `postgres` account Debian's package
+ * creates, through `setpriv` (util-linux).
+ */
+function asPostgresUser(command: string, args: string[]): [string, string[]] {
+  if (process.getuid?.() !== 0) return [command, args];
+  return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--clear-groups', command, ...args]];
+}
+
+export async function startMongoServer(opts: { backend: MongoBackend; log: Log; stateDir?: string }): Promise<MongoServer> {
+  const dir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'generia-mongo-'));
+  const procs: ManagedProcess[] = [];
+  const stop = async () => {
+    for (const p of [...procs].reverse()) await p.stop(5_000);
+    if (!opts.stateDir) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    let backendArgs: string[];
+    if (opts.backend === 'postgresql') {
+      const pg = findPostgres();
+      if (!pg) throw new Error('PostgreSQL binaries not found (install Debian package postgresql)');
+      const pgDir = join(dir, 'pg');
+      mkdirSync(pgDir, { recursive: true });
+      if (process.getuid?.() === 0) chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+      const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+      await run(initCmd, initArgs, { cwd: pgDir });
+      const pgPort = await freePort();
+      // A disposable development database: durability settings off (a crash loses the cluster, which is a temp dir).
+      const [cmd, pargs] = asPostgresUser(pg.postgres, [
+        '-D', join(pgDir, 'data'), '-p', String(pgPort), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
+        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+      ]);
+      procs.push(await ManagedProcess.spawn('postgres', cmd, pargs));
+      await waitUntil('postgres', async () => {
+        if (!(await canConnect('127.0.0.1', pgPort))) throw new Error('not listening');
+      }, { timeoutMs: 30_000 });
+      backendArgs = ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:${pgPort}/postgres`];
+    } else {
+      const data = join(dir, 'ferretdb');
+      mkdirSync(data, { recursive: true });
+      backendArgs = ['--handler=sqlite', `--sqlite-url=file:${data}/`];
+    }
+    const tool = await ensureFerretdb(opts.log);
+    const port = await freePort();
+    const state = join(dir, 'state');
+    mkdirSync(state, { recursive: true });
+    procs.push(
+      await ManagedProcess.spawn('ferretdb', tool.path, [
+        ...backendArgs, `--listen-addr=127.0.0.1:${port}`, '--telemetry=disable', '--debug-addr=-', `--state-dir=${state}`, '--log-level=warn',
+      ]),
+    );
+    const uri = `mongodb://127.0.0.1:${port}/`;
+    await waitUntil('ferretdb', () => pingMongo(uri), { timeoutMs: 30_000 });
+    opts.log(`ferretdb (${opts.backend}) on ${uri}`);
+    return { port, uri, pids: procs.map((p) => p.pid), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
