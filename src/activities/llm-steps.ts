@@ -177,12 +177,16 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
   async post_batch({ deps, task, runtime }) {
     const p = params<PostBatchParams>(task);
     const world = await loadWorld(deps, task.world_id);
-    const character = await deps.repos.tasks.requireStepResult<CharacterDetail>(p.character_task_id, 'character_detail');
+    // Planned from the concept: the first batch runs beside the profile, later ones also see the profile.
+    const characterTask = await deps.repos.tasks.require(p.character_task_id);
+    const concept = params<CharacterParams>(characterTask).concept;
+    const character = ((characterTask.result as Record<string, unknown> | null)?.character_detail ?? null) as CharacterDetail | null;
     const { items, requests } = await collectDistinct<PostConcept>(
       p.batch_size,
       async (missing, accepted) => {
         const prompt = buildPostBatchPrompt({
           world,
+          concept,
           character,
           batchSize: missing,
           batchIndex: p.batch_index,
@@ -210,6 +214,9 @@ export const STEP_HANDLERS: Record<LlmStep, (input: StepInput) => Promise<unknow
       schema: LLM_SCHEMAS.post_detail.schema,
       messages: messagesOf(buildPostDetailPrompt({ world, character, concept: p.concept })),
     });
+    // The picture's final prompt, where the image step of this task reads it (before the detail itself is stored, so
+    // a stored detail always has its prompt beside it).
+    await deps.repos.tasks.saveStepResult(task._id, 'post_image_prompt', { prompt: value.image_prompt });
     return value;
   },
 

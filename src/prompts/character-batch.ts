@@ -59,7 +59,7 @@ export function buildCharacterBatchPrompt(input: CharacterBatchPromptInput): Pro
 - Diversity: different social groups, professions, ages, beliefs, temperaments and attitudes to the world's conflicts; ordinary people as well as notable ones.
 - Everyone is someone who would plausibly keep a social-network account in this world and has something to post about.
 - Make each character multi-faceted: strengths, flaws, a goal, a contradiction.
-- Connect some of the characters to each other and describe this in character_connections; put shared events in common_stories_and_events.
+- Connect some of the characters to each other (family, friends, colleagues, rivals) and through shared events; say so in the concept of each character involved.
 - posts_count: this batch shares about ${postsForBatch} posts. Give every character a whole number (at least 1) reflecting how active they are; central characters post more. The numbers should add up to ${postsForBatch}.
 - concept_short must tell this character apart from all others at a glance.
 - ${languageInstruction(world, 'every text value')}`,

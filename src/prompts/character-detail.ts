@@ -19,16 +19,12 @@ export function buildCharacterDetailPrompt({ world, concept }: CharacterDetailPr
     tagged('character_concept', renderCharacterConcept(concept)),
     tagged('world', renderWorld(world)),
     `Requirements:
-- username: a unique handle of 3–30 characters using only Latin letters, digits, "_" and "." (no spaces, no @), even if the world's language uses another script.
-- display_name: a name that sounds natural in this world, at most 100 characters.
-- bio: a short profile bio in the character's own voice, at most 200 characters.
-- background_story, personality: history, motivation, values, habits and one memorable trait that sets the character apart.
-- appearance: the complete look — species or ethnicity, age, height, build, face, hair, clothing, distinctive marks.
-- avatar_description: only what a profile portrait shows — face, expression, pose, framing, background. It must agree with appearance, add nothing that contradicts it, and use the same descriptive style.
-- avatar_style: an art style for the portrait that fits the world's visual style (e.g. photorealistic, stylized, anime, oil painting).
-- speaking_style and common_topics: how and about what the character writes online.
-- relationships, secret, daily_routine: concrete everyday detail; the secret is something the character hides.
-- ${languageInstruction(world, 'every text value except username')}`,
+- username: 3–30 Latin letters, digits, "_" or "." (no spaces, no @), even if the world's language uses another script; display_name: natural in this world, at most 100 characters; bio: in the character's own voice, at most 200 characters.
+- background_story, personality: history, motivation, values, habits and one memorable trait; appearance: the complete look (species or ethnicity, age, build, face, hair, clothing, distinctive marks).
+- avatar_description: only what a profile portrait shows, agreeing with appearance; avatar_style: an art style fitting the world's visual style.
+- avatar_prompt: the final English prompt for the image model, 3–6 sentences: a head-and-shoulders or bust portrait following avatar_description and appearance — features, expression, pose, visible clothing, lighting, background, style and texture terms; visual directions only, no names, no text.
+- speaking_style, common_topics: how and about what the character writes online; relationships, secret (something the character hides), daily_routine: concrete everyday detail.
+- ${languageInstruction(world, 'every text value except username and avatar_prompt')}`,
   );
   return { system: SYSTEM, user };
 }

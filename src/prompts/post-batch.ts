@@ -1,10 +1,13 @@
-import type { CharacterDetail, WorldDescription } from '../schemas/llm';
-import { bullets, DATA_RULE, inlineData, languageInstruction, paragraphs, renderCharacter, renderWorld, tagged } from './render';
+import type { CharacterConcept, CharacterDetail, WorldDescription } from '../schemas/llm';
+import { bullets, DATA_RULE, inlineData, languageInstruction, paragraphs, renderCharacter, renderCharacterConcept, renderWorldForFeed, tagged } from './render';
 import type { PromptMessages } from './types';
 
 export interface PostBatchPromptInput {
   world: WorldDescription;
-  character: CharacterDetail;
+  /** The character's concept from its batch: enough to plan a feed, and known before the profile is written. */
+  concept: CharacterConcept;
+  /** The full profile, when it already exists (later batches); the first batch is planned alongside it. */
+  character?: CharacterDetail | null;
   /** Post concepts to create in this call. */
   batchSize: number;
   /** 0-based batch ordinal for this character. */
@@ -25,13 +28,17 @@ const SYSTEM = `You plan the social-media feed of a character on Generia, a soci
 ${DATA_RULE}
 Answer only with a JSON object that follows the given schema.`;
 
-/** Step 6: post concepts for one batch of a character's feed. */
+/**
+ * Step 6: post concepts for one batch of a character's feed. The first batch is planned from the character's concept,
+ * at the same time as the profile is written (the posts are then written from the profile), so planning the feed
+ * no longer waits for the profile.
+ */
 export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessages {
-  const { world, character, batchSize, batchIndex, totalPosts, alreadyGenerated, futureCount } = input;
+  const { world, concept, character, batchSize, batchIndex, totalPosts, alreadyGenerated, futureCount } = input;
   const existing = bullets(input.existingTopics ?? []);
   const previous = input.previousSummary.trim();
   // The name is model output used inside the instructions: kept to one line without markup.
-  const name = inlineData(character.display_name) || inlineData(character.username);
+  const name = (character ? inlineData(character.display_name) || inlineData(character.username) : '') || 'the character below';
 
   const task =
     existing === ''
@@ -39,7 +46,7 @@ export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessage
       : `Create exactly ${batchSize} more post ideas for the feed of ${name}, in addition to the ones already accepted for this batch (listed further down).`;
 
   const plan = [
-    `${name} will publish ${totalPosts} posts in total; they are planned in batches, and this is batch ${batchIndex + 1}.`,
+    `The character will publish ${totalPosts} posts in total; they are planned in batches, and this is batch ${batchIndex + 1}.`,
     alreadyGenerated > 0 ? `${alreadyGenerated} posts were planned in earlier batches.` : 'No posts exist yet.',
     futureCount > 0
       ? `${futureCount} more will be planned after this batch.`
@@ -48,8 +55,8 @@ export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessage
 
   const user = paragraphs(
     task,
-    tagged('character', renderCharacter(character, { includeSecret: true })),
-    tagged('world', renderWorld(world)),
+    tagged('character', character ? renderCharacter(character, { includeSecret: true }) : renderCharacterConcept(concept)),
+    tagged('world', renderWorldForFeed(world)),
     plan,
     previous !== '' &&
       `Posts planned so far (one per line: topic — kind, tone: brief):\n${tagged('previous_posts', previous)}\nDo not repeat them; continue their story lines where it makes sense.`,
@@ -60,8 +67,7 @@ export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessage
 - Cover daily life, work, problems, joys, relationships and events of the world, true to its culture.
 - Vary the kind of post (personal moment, news, question to followers, review, throwback, humour, announcement, …), including a few unexpected ones, and vary the emotional tone.
 - Every post comes with a picture, so each idea must be something that can be shown in an image.
-- The secret may colour some posts indirectly but is never revealed outright.
-- Many other characters post in this world too: keep these ideas specific to this character.
+${character ? '- The secret may colour some posts indirectly but is never revealed outright.\n' : ''}- Many other characters post in this world too: keep these ideas specific to this character.
 - ${languageInstruction(world, 'every text value')}`,
   );
   return { system: SYSTEM, user };

@@ -9,9 +9,13 @@ export interface PostImagePromptInput {
   post: PostDetail;
 }
 
-/** Step 8: the final image prompt for a post's picture. */
+/**
+ * Step 8 of the release before: polishes a post's draft image prompt. Posts written now carry their final prompt
+ * (see post-detail.ts); this step stays for posts whose workflow started under the earlier release, whose stored
+ * detail may still have an `image_style`.
+ */
 export function buildPostImagePrompt({ world, character, post }: PostImagePromptInput): PromptMessages {
-  const style = cleanText(post.image_style);
+  const style = cleanText((post as PostDetail & { image_style?: unknown }).image_style);
   const user = paragraphs(
     'Improve the draft image prompt of the post below into a final prompt for the image model.',
     tagged('draft_prompt', post.image_prompt.trim()),

@@ -109,6 +109,7 @@ const detail = (over: Partial<CharacterDetail> = {}): CharacterDetail => ({
   common_topics: ['dunes'],
   avatar_description: 'portrait',
   avatar_style: 'photo',
+  avatar_prompt: 'portrait prompt',
   relationships: [],
   secret: 'none',
   daily_routine: 'walks',
@@ -139,13 +140,7 @@ async function postImageTask(worldId: string): Promise<{ taskId: string; mediaId
   const postDetail: PostDetail = {
     content: 'Storm bottles at dawn.',
     image_prompt: 'bottles',
-    image_style: null,
     hashtags: ['storms'],
-    mood: 'calm',
-    context: 'market',
-    mentions: [],
-    location: null,
-    time_of_day: null,
   };
   await repos.tasks.createIfAbsent({ id: postTaskId, type: TaskTypes.post, worldId, parameters: {} });
   await repos.tasks.saveStepResult(postTaskId, 'post_detail', postDetail);

@@ -25,6 +25,7 @@ const detail = (over: Partial<CharacterDetail> = {}): CharacterDetail => ({
   common_topics: ['dunes'],
   avatar_description: 'portrait',
   avatar_style: 'photo',
+  avatar_prompt: 'portrait prompt',
   relationships: [],
   secret: 'none',
   daily_routine: 'walks',

@@ -48,6 +48,7 @@ export const character: CharacterDetail = {
   common_topics: ['faros', 'tormentas', 'el gremio'],
   avatar_description: 'Retrato de medio cuerpo, sonrisa torcida, trenza negra sobre el hombro, faro detrás.',
   avatar_style: 'watercolor illustration',
+  avatar_prompt: 'Watercolor bust portrait of a woman of thirty with tanned skin and a black braid over her shoulder, crooked smile, canvas jacket with patches, a lighthouse behind her at dusk.',
   relationships: [{ username: 'tomas_red', relationship_type: 'amigo', description: 'Pescador que le trae piezas.' }],
   secret: 'Robó la lente del faro mayor.',
   daily_routine: 'Sube al faro al amanecer, repara por la tarde.',
@@ -64,11 +65,5 @@ export const postConcept: PostConcept = {
 export const postDetail: PostDetail = {
   content: '¡Miren lo que apareció en mi taller! 🔦',
   image_prompt: 'A large antique lighthouse lens on a cluttered workbench, warm evening light.',
-  image_style: null,
   hashtags: ['faros', 'MareaAlta'],
-  mood: 'emocionada',
-  context: 'Acaba de volver del faro mayor.',
-  mentions: [],
-  location: null,
-  time_of_day: 'atardecer',
 };

@@ -87,6 +87,7 @@ describe('prompt injection is treated as content', () => {
       buildAvatarPrompt({ world: hostileWorld, character: hostileCharacter }),
       buildPostBatchPrompt({
         world: hostileWorld,
+        concept,
         character: hostileCharacter,
         batchSize: 2,
         batchIndex: 0,

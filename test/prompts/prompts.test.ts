@@ -10,6 +10,7 @@ import {
   buildWorldImagePrompt,
   renderCharacter,
   renderWorld,
+  renderWorldForFeed,
   type PromptMessages,
 } from '../../src/prompts';
 import type { WorldDescription } from '../../src/schemas/llm';
@@ -44,6 +45,7 @@ const characterBatchBase = {
 
 const postBatchBase = {
   world,
+  concept,
   character,
   batchSize: 4,
   batchIndex: 0,
@@ -142,8 +144,10 @@ describe('prompt builders', () => {
     expect(m.user).toContain('tenaz, irónica');
     expect(m.user).toContain('mecánica, astronomía');
     expect(m.user).toContain('in Spanish');
-    expect(m.user).toContain('3–30 characters');
+    expect(m.user).toContain('3–30 Latin letters');
     expect(m.user).toContain(renderWorld(world));
+    // The profile writes the portrait's final prompt (release 0.3: no separate avatar-prompt call).
+    expect(m.user).toContain('avatar_prompt: the final English prompt');
   });
 
   test('avatar: English, based on the avatar description and appearance', () => {
@@ -170,7 +174,20 @@ describe('prompt builders', () => {
     expect(m.user).toContain('Usual topics: faros, tormentas, el gremio');
     expect(m.user).toContain(character.secret);
     expect(m.user).toContain('never revealed outright');
-    expect(m.user).toContain(renderWorld(world));
+    expect(m.user).toContain(renderWorldForFeed(world));
+  });
+
+  test('post batch: the first batch is planned from the concept alone, before the profile exists', () => {
+    const m = buildPostBatchPrompt({ ...postBatchBase, character: null });
+    expectClean(all(m));
+    expectRequestedCount(m, 4);
+    expect(m.user).toContain(concept.concept);
+    expect(m.user).toContain('Role in the world: farolera independiente');
+    expect(m.user).toContain('in Spanish');
+    expect(m.user).not.toContain(character.secret);
+    // Only what a feed needs of the world: its long description and history shaped the concept already.
+    expect(m.user).toContain(world.common_activities[0]!);
+    expect(m.user).not.toContain(world.history);
   });
 
   test('post batch: first batch and top-up', () => {
@@ -189,10 +206,16 @@ describe('prompt builders', () => {
     expect(m.user).toContain(postConcept.content_brief);
     expect(m.user).toContain(postConcept.relevance_to_character);
     expect(m.user).toContain(character.secret);
-    expect(m.user).toContain('never states it');
+    expect(m.user).toContain('never stated');
     expect(m.user).toContain('in Spanish');
-    expect(m.user).toContain('image_prompt (required)');
+    // The picture's final prompt comes from this call (release 0.3: no prompt-polishing call after it).
+    expect(m.user).toContain('image_prompt: 100–250 words');
     expect(m.user).toContain('in English');
+    expect(m.user).toContain(character.appearance);
+    expect(m.user).toContain(character.avatar_style);
+    // The post needs the world's brief, not all of it.
+    expect(m.user).toContain(world.visual_style!);
+    expect(m.user).not.toContain(world.history);
   });
 
   test('post image: draft prompt, no "None" style, English', () => {

@@ -88,15 +88,9 @@ describe('LLM output schemas → validation', () => {
     expect(v.safeParse(WorldDescriptionSchema, world).success).toBe(true);
     expect(v.safeParse(CharacterDetailSchema, character).success).toBe(true);
     expect(v.safeParse(PostDetailSchema, postDetail).success).toBe(true);
-    const batch = {
-      characters: [concept],
-      world_interpretation: '',
-      character_connections: [],
-      common_stories_and_events: [],
-      generated_characters_description: '',
-    };
+    const batch = { characters: [concept], generated_characters_description: '' };
     expect(v.safeParse(CharacterBatchSchema, batch).success).toBe(true);
-    const posts = { posts: [postConcept], narrative_arc: '', character_development: '', posting_schedule: [], recurring_themes: [] };
+    const posts = { posts: [postConcept] };
     expect(v.safeParse(PostBatchSchema, posts).success).toBe(true);
   });
 
@@ -127,7 +121,8 @@ describe('LLM output schemas → validation', () => {
     expect(ok({ image_prompt: '' })).toBe(false);
     expect(ok({ image_prompt: ' \n ' })).toBe(false);
     expect(ok({ content: '' })).toBe(false);
-    expect(ok({ image_style: 'oil painting', location: 'muelle' })).toBe(true);
+    // Fields of the release before (their only reader was the prompt-polishing call) are refused, not ignored.
+    expect(ok({ image_style: 'oil painting' })).toBe(false);
     const { image_prompt: _dropped, ...withoutPrompt } = postDetail;
     expect(v.safeParse(PostDetailSchema, withoutPrompt).success).toBe(false);
   });
@@ -136,9 +131,6 @@ describe('LLM output schemas → validation', () => {
     const batch = (c: unknown) =>
       v.safeParse(CharacterBatchSchema, {
         characters: [c],
-        world_interpretation: '',
-        character_connections: [],
-        common_stories_and_events: [],
         generated_characters_description: '',
       }).success;
     expect(batch({ ...concept, posts_count: 0 })).toBe(true);

@@ -46,6 +46,11 @@ export const CharacterDetailSchema = v.strictObject({
       'Must agree with `appearance` and add nothing that contradicts it.',
   ),
   avatar_style: requiredText('Art style of the avatar, e.g. photorealistic, stylized, anime, oil painting.'),
+  avatar_prompt: requiredText(
+    'Final English prompt for the image model: the profile portrait (head and shoulders or bust) in 3–6 sentences — ' +
+      'facial features, expression, pose, visible clothing, lighting, background, style and texture terms; visual ' +
+      'directions only, no names, no text.',
+  ),
   relationships: v.pipe(v.array(CharacterRelationshipSchema), v.description('Important relationships.')),
   secret: text('Something the character hides from others; it may only show indirectly in posts.'),
   daily_routine: text('A typical day of the character.'),

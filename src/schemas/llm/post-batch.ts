@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { requiredText, text, textList } from './common';
+import { requiredText, text } from './common';
 
 export const PostConceptSchema = v.strictObject({
   topic: requiredText('The topic of the post in a few words; distinct from the other posts.'),
@@ -9,12 +9,10 @@ export const PostConceptSchema = v.strictObject({
   relevance_to_character: text('Why this character would post this.'),
 });
 
+// Only the concepts: the arc, schedule and themes the original also asked for were never read by a later step
+// (the arc shows in the concepts themselves, which carry it into each post).
 export const PostBatchSchema = v.strictObject({
   posts: v.pipe(v.array(PostConceptSchema), v.description('The requested post concepts.')),
-  narrative_arc: text('The story arc some of these posts form, if any.'),
-  character_development: text('How the character is revealed or changes across these posts.'),
-  posting_schedule: textList('Rough timing of the posts (e.g. "morning, day 1").'),
-  recurring_themes: textList('Themes that recur in the feed of the character.'),
 });
 
 export type PostConcept = v.InferOutput<typeof PostConceptSchema>;

@@ -1,18 +1,20 @@
 import * as v from 'valibot';
-import { nullableText, requiredText, text, textList } from './common';
+import { requiredText, textList } from './common';
 
+/**
+ * What post-service stores (caption and tags) plus the final prompt of the post's picture. The picture's prompt is
+ * written here, by the call that writes the post, instead of by a later call that polished a draft: one dependent
+ * LLM call less before the image, and the prompt is written with the post's own intent in view. The original's
+ * mood, context, mentions, location, time of day and image style were inputs of that later call only; no service
+ * stores them, so they are no longer asked for.
+ */
 export const PostDetailSchema = v.strictObject({
   content: requiredText('The full text of the post, in the voice of the character.'),
   image_prompt: requiredText(
-    'English image-generation prompt for the picture attached to the post: subject, setting, composition, lighting.',
+    'Final English prompt for the image model: the picture attached to the post — subject, setting, composition, camera ' +
+      'angle or medium, lighting, atmosphere and art style; visual directions only, no names, captions or lettering.',
   ),
-  image_style: nullableText('Art style of the picture (English), or null to use the style of the world.'),
   hashtags: textList('Hashtags for the post, without the leading #.'),
-  mood: text('Mood of the post.'),
-  context: text('What was happening to the character when posting.'),
-  mentions: textList('Usernames of other characters mentioned in the post, without the leading @; empty if none.'),
-  location: nullableText('Where the post was made, or null.'),
-  time_of_day: nullableText('Time of day of the post, or null.'),
 });
 
 export type PostDetail = v.InferOutput<typeof PostDetailSchema>;
