@@ -112,6 +112,8 @@ export interface CallRecord {
   idempotencyKey?: string;
   /** Date.now() when the call arrived. */
   at: number;
+  /** Date.now() when the handler finished (answered or failed). */
+  endedAt?: number;
   /**
    * 'ok', 'LOST_RESPONSE' (effect done, response lost in any of the `lostResponse` ways), 'LATE_COMMIT' (effect
    * done after the client gave up), a gRPC code name, or 'HTTP_<status>'.
@@ -264,6 +266,8 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
           record.outcome = ctx.signal.aborted && err.code === Code.Canceled ? 'CANCELLED' : (CODE_NAMES.get(err.code) ?? 'UNKNOWN');
         }
         throw e;
+      } finally {
+        record.endedAt = Date.now();
       }
     };
 
@@ -331,6 +335,7 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
     calls.push(record);
     const reply = (status: number, text: string): void => {
       if (status >= 300) record.outcome = `HTTP_${status}`;
+      record.endedAt = Date.now();
       res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
     };
     const delay = latencyFor('Upload');

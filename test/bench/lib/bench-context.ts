@@ -1,0 +1,55 @@
+/**
+ * One benchmark environment: the shared local stack, a MongoDB proxy that counts the worker's commands, the world
+ * harness (stand-ins + the production worker under Node) with the stand-ins set to a latency table.
+ */
+import { getStack, type Stack } from '../../support/stack';
+import { startWorldHarness, type WorldHarness } from '../../support/world-harness';
+import { llmDelayMs, runwareRequestDelayMs, type LatencyTable } from '../../../dev/stand-ins/latency-table';
+import { processName } from './proc';
+import { startMongoProxy, type MongoProxy } from './mongo-proxy';
+
+export interface BenchContext {
+  stack: Stack;
+  h: WorldHarness;
+  proxy: MongoProxy;
+  table: LatencyTable;
+  /** The stack's MongoDB-compatible server and Temporal dev server, if this stack started them. */
+  mongoPid?: number;
+  temporalPid?: number;
+  /** Re-applies the table (service stand-in `reset()` clears its latency). */
+  applyTable(): void;
+  setTable(table: LatencyTable): void;
+  close(): Promise<void>;
+}
+
+export async function openContext(table: LatencyTable, env: Record<string, string> = {}): Promise<BenchContext> {
+  const stack = await getStack();
+  const proxy = await startMongoProxy(stack.mongoUri);
+  const h = await startWorldHarness({ env: { MONGODB_URI: proxy.uri, ...env } });
+  const named = stack.pids.map((pid) => ({ pid, name: processName(pid) }));
+  const ctx: BenchContext = {
+    stack,
+    h,
+    proxy,
+    table,
+    mongoPid: named.find((p) => /ferret|mongod/.test(p.name))?.pid,
+    temporalPid: named.find((p) => /temporal/.test(p.name))?.pid,
+    applyTable() {
+      const t = ctx.table;
+      h.llm.setLatency(0);
+      h.llm.setAnswerLatency((a) => llmDelayMs(t, a.completionTokens));
+      h.images.setLatency((tasks) => runwareRequestDelayMs(t, tasks));
+      h.services.setLatency('*', t.servicesMs);
+    },
+    setTable(t) {
+      ctx.table = t;
+      ctx.applyTable();
+    },
+    async close() {
+      await h.stop();
+      await proxy.close();
+    },
+  };
+  ctx.applyTable();
+  return ctx;
+}
