@@ -24,6 +24,8 @@ export interface ObservabilityOptions {
   logLevel: LogLevel;
   /** OTLP/HTTP endpoint for traces; unset: tracing off. */
   otlpEndpoint?: string | undefined;
+  /** `service.name` of exported spans. */
+  serviceName?: string | undefined;
   /**
    * Loopback port for the SDK's own Prometheus exporter, which `/metrics` reads and serves beside ours. 0 (default):
    * a free port is picked. It binds 127.0.0.1 only: scrape the health server's `/metrics`, not this port.
@@ -46,7 +48,8 @@ export interface Observability {
 const CORE_LEVEL = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
 export async function setupObservability(opts: ObservabilityOptions): Promise<Observability> {
-  const log = createServiceLogger({ level: opts.logLevel, ...(opts.redactPaths ? { redactPaths: opts.redactPaths } : {}) });
+  const tracing = setupTracing({ otlpEndpoint: opts.otlpEndpoint, ...(opts.serviceName ? { serviceName: opts.serviceName } : {}) });
+  const log = createServiceLogger({ level: opts.logLevel, traceIds: tracing.enabled, ...(opts.redactPaths ? { redactPaths: opts.redactPaths } : {}) });
   const sdkLogger = new SdkLogger(log.pino.child({ component: 'temporal' }));
   const port = opts.sdkMetricsPort || (await freeLoopbackPort());
   Runtime.install({
@@ -59,7 +62,6 @@ export async function setupObservability(opts: ObservabilityOptions): Promise<Ob
     },
   });
   const metrics = createMetrics();
-  const tracing = setupTracing({ otlpEndpoint: opts.otlpEndpoint });
   const sdkUrl = `http://127.0.0.1:${port}/metrics`;
   return {
     log,

@@ -10,6 +10,7 @@
  * user-info, `api_key=…`), since callers do log error messages. Lines written while an activity runs carry its world
  * id, task id, workflow id, run id, activity type and attempt (see activity-scope.ts).
  */
+import { trace } from '@opentelemetry/api';
 import pino, { type Logger as Pino } from 'pino';
 import { redactText } from '../domain/redact';
 import { currentActivityScope } from './activity-scope';
@@ -53,6 +54,8 @@ export interface LoggerOptions {
   write?: (line: string) => void;
   /** Extra pino redact paths, on top of {@link DEFAULT_REDACT_PATHS}. */
   redactPaths?: readonly string[];
+  /** Adds `trace_id`/`span_id` of the active span to each line (only worth its lookup when tracing is on). */
+  traceIds?: boolean;
 }
 
 export interface ServiceLogger extends Logger {
@@ -71,13 +74,19 @@ export function createServiceLogger(opts: LoggerOptions = {}): ServiceLogger {
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: [...DEFAULT_REDACT_PATHS, ...(opts.redactPaths ?? [])], censor: '[redacted]' },
-      // Called only for lines that pass the level check; returns the scope object itself (no copy).
-      mixin: () => currentActivityScope() ?? {},
+      // Called only for lines that pass the level check; without tracing it returns the scope object itself (no copy).
+      mixin: opts.traceIds ? withTraceIds : () => currentActivityScope() ?? {},
       hooks: { streamWrite: (line) => redactText(line) },
     },
     destination,
   );
   return wrap(p);
+}
+
+function withTraceIds(): object {
+  const scope = currentActivityScope() ?? {};
+  const span = trace.getActiveSpan()?.spanContext();
+  return span ? { ...scope, trace_id: span.traceId, span_id: span.spanId } : scope;
 }
 
 function wrap(p: Pino): ServiceLogger {

@@ -22,8 +22,10 @@ async function main(): Promise<number> {
   // Logger, SDK runtime (log forwarding, Prometheus exporter; it owns no signals) and tracing, before anything logs.
   const obs = await setupObservability({
     logLevel: config.logLevel,
-    // The OpenTelemetry SDK's standard variable; until it is declared in src/config it is read here only.
-    otlpEndpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    otlpEndpoint: config.observability.otlpEndpoint,
+    serviceName: config.observability.serviceName,
+    sdkMetricsPort: config.observability.sdkMetricsPort,
+    redactPaths: config.observability.redactPaths,
   });
   const log = obs.log;
 

@@ -199,6 +199,8 @@ test(
     const startedLine = ofWorld.find((l) => l.message === 'world started');
     expect(startedLine).toMatchObject({ level: 'info', workflow_id: `init-world-${worldId}`, activity_type: 'startWorld', attempt: 1, characters_count: 2, posts_count: 2 });
     expect(typeof startedLine?.run_id).toBe('string');
+    // Log lines and traces meet: the activity's line names the trace the client started.
+    expect(startedLine?.trace_id).toBe(linked);
     const stages = ofWorld.filter((l) => l.message === 'world stage').map((l) => `${l.stage}:${l.stage_status}`);
     for (const s of ['world_description:completed', 'world_image:completed', 'characters:completed', 'posts:completed', 'finishing:completed']) expect(stages).toContain(s);
     const finished = ofWorld.find((l) => l.message === 'world finished');

@@ -7,6 +7,7 @@ export { default as general } from './general';
 export { default as images } from './images';
 export { default as llm } from './llm';
 export { default as mongo } from './mongo';
+export { default as observability } from './observability';
 export { default as services } from './services';
 export { default as temporal } from './temporal';
 export { default as worker } from './worker';
