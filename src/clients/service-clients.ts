@@ -30,6 +30,7 @@ import { CharacterService } from '../gen/generia/character/character_pb';
 import { MediaService } from '../gen/media/media_pb';
 import { PostService } from '../gen/post/post_pb';
 import { WorldService } from '../gen/world/world_pb';
+import { consulResolver, resolvingTransport, serviceNameOf } from './service-resolver';
 
 /** Header carrying the caller's idempotency key on creation RPCs. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
@@ -49,6 +50,13 @@ export interface ServiceClientsOptions {
    * blocked a worker slot until the activity timed out; this bounds each attempt.
    */
   deadlineMs: number;
+  /**
+   * Consul agent (`consul:8500`): when set, each service's address is resolved through Consul by the host of its
+   * URL (`character-service`, …) and re-resolved when a call cannot connect (see service-resolver.ts).
+   */
+  consulAddress?: string | undefined;
+  /** Consul ACL token. */
+  consulToken?: string | undefined;
   /** Interceptors applied to every call on every transport (onion order: last applied first). */
   interceptors?: Interceptor[];
   /**
@@ -83,7 +91,7 @@ export function createServiceClients(opts: ServiceClientsOptions): ServiceClient
     throw new Error(`createServiceClients: deadlineMs must be a positive number, got ${opts.deadlineMs}`);
   }
   const managers: Http2SessionManager[] = [];
-  const transportFor = (baseUrl: string) => {
+  const direct = (baseUrl: string) => {
     const sessionManager = new Http2SessionManager(baseUrl, opts.http2);
     managers.push(sessionManager);
     return createGrpcTransport({
@@ -93,6 +101,8 @@ export function createServiceClients(opts: ServiceClientsOptions): ServiceClient
       interceptors: opts.interceptors ?? [],
     });
   };
+  const resolver = opts.consulAddress ? consulResolver({ address: opts.consulAddress, token: opts.consulToken }) : undefined;
+  const transportFor = (url: string) => (resolver ? resolvingTransport(serviceNameOf(url), resolver, direct) : direct(url));
   return {
     character: createClient(CharacterService, transportFor(opts.characterUrl)),
     post: createClient(PostService, transportFor(opts.postUrl)),

@@ -35,7 +35,7 @@ describe('loadConfig', () => {
     expect(c.images.fallbackCostUsd).toBe(0.0006);
     expect(c.images.timeoutMs).toBe(120_000);
     expect(c.images.httpTimeoutMs).toBe(60_000);
-    expect(c.services).toEqual({
+    expect(c.services).toMatchObject({
       characterUrl: 'http://character-service:8089',
       postUrl: 'http://post-service:8082',
       mediaUrl: 'http://media-service:8083',
@@ -173,7 +173,8 @@ describe('describeConfig / redactUri', () => {
     const d = describeConfig(c) as { llm: { apiKey: string }; temporal: { apiKey: string }; mongo: { uri: string } };
     expect(d.llm.apiKey).toBe('set');
     expect(d.temporal.apiKey).toBe('set');
-    expect(d.mongo.uri).toBe('mongodb://admin:***@mongo-1:27017,mongo-2:27017/?replicaSet=rs0');
+    // Every URL in the view loses user-info and query (a MongoDB query may carry tlsCertificateKeyFilePassword=…).
+    expect(d.mongo.uri).toBe('mongodb://mongo-1:27017,mongo-2:27017/?[redacted]');
     expect((describeConfig(loadConfig(base)) as { temporal: { apiKey: string } }).temporal.apiKey).toBe('missing');
   });
 

@@ -23,7 +23,7 @@ const serviceUrl = (name: string, service: string, def: string) =>
     name,
     schema: httpUrl(),
     default: def,
-    doc: `${service} address (deployment port, spec 13).`,
+    doc: `${service} address (deployment port, spec 13). With CONSUL_ADDRESS set, its host is the Consul service name.`,
     expected: 'an http(s) URL',
   });
 
@@ -37,6 +37,24 @@ export default defineSection({
     postUrl: serviceUrl('POST_SERVICE_URL', 'post-service', 'http://post-service:8082'),
     mediaUrl: serviceUrl('MEDIA_SERVICE_URL', 'media-service', 'http://media-service:8083'),
     worldUrl: serviceUrl('WORLD_SERVICE_URL', 'world-service', 'http://world-service:8088'),
+    consulAddress: envVar({
+      name: 'CONSUL_ADDRESS',
+      schema: v.pipe(
+        v.string(),
+        v.regex(/^(https?:\/\/)?[^\s/:]+(:\d+)?\/?$/i, (i) => `${show(i.input)} is not host:port or an http(s) URL`),
+      ),
+      doc:
+        "Consul agent; when set, every service is resolved through Consul's health API (passing instances only) by the host of its *_SERVICE_URL, and re-resolved when a call cannot connect. The platform's compose file sets consul:8500 and no service URLs.",
+      expected: 'host:port or an http(s) URL of a Consul agent, or unset',
+      example: 'consul:8500',
+    }),
+    consulToken: envVar({
+      name: 'CONSUL_HTTP_TOKEN',
+      schema: v.string(),
+      secret: true,
+      doc: "Consul ACL token (Consul's own variable name), sent as X-Consul-Token; unset when ACLs are off.",
+      expected: 'a Consul ACL token, or unset',
+    }),
     deadlineMs: envVar({
       name: 'GRPC_DEADLINE_MS',
       schema: v.pipe(
