@@ -12,6 +12,11 @@
  *
  * A request whose connection was refused never arrived: it is marked `refused` and its reservation is reused too.
  *
+ * Budgets ride on the same reservation: in a world with a budget, the limit reservation also holds the send's
+ * expected cost (`expectedCostUsd`, or the configured image price), the stored answer records that hold (`reserved_usd`), and the
+ * answer's cost key settles it to the real cost (spend-records.ts). An LLM send the provider answered with an error
+ * status was not billed, so its hold is released (keyed); a send with an unknown outcome (timeout, reset) keeps it.
+ *
  * Residual windows (stated, not hidden): a process that dies after the `sent` entry is written but before the request
  * left counts one request that never arrived (the entry is written first on purpose; see onSent); an answer whose HTTP reply is lost can only be recovered
  * where the provider offers a lookup (Runware does, OpenRouter does not — its charge for a lost reply is unknown to
@@ -21,7 +26,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger';
 import type { CounterIncrements, PositionState, ProviderCallRef, Repositories } from '../repositories';
 import { wasRefused } from '../clients/connection-refused';
-import { reserveProviderCall } from './call-limits';
+import { isProviderHttpError } from '../clients/provider-errors';
+import { reserveProviderCall, type BudgetHold } from './call-limits';
+import { ledgerFields, withBudgetSettlement } from './spend-records';
 
 /** Delays between tries of a write that must not be lost after the provider was paid. */
 const DURABLE_WRITE_DELAYS_MS = [200, 1_000, 3_000];
@@ -29,6 +36,8 @@ const DURABLE_WRITE_DELAYS_MS = [200, 1_000, 3_000];
 export interface PaidRequestDeps {
   repos: Pick<Repositories, 'status' | 'providerCalls'>;
   log: Logger;
+  /** The image price and model (a render's budget reservation and its ledger entry, when the spec sets neither). */
+  config?: { readonly images: { readonly fallbackCostUsd: number; readonly model: string } };
 }
 
 export interface SendContext {
@@ -52,6 +61,14 @@ export interface PaidRequestSpec<R> {
   toRecord(result: R): Record<string, unknown>;
   fromRecord(record: Record<string, unknown>): R;
   costOf(result: R): CounterIncrements;
+  /**
+   * What one send is expected to cost (USD), for the world's budget; asked only in worlds with a budget, and may
+   * throw (a model without a price). Must depend on the request only: a retry reserves under the same key.
+   * @default the image price for image requests
+   */
+  expectedCostUsd?: () => number;
+  /** The model asked for, kept with the answer for the cost report. */
+  model?: string;
   /** Called once per send that reached the provider or failed (never for replays); failures here are only logged. */
   audit?(outcome: { send: number; durationMs: number; result?: R; error?: unknown }): Promise<void>;
 }
@@ -65,6 +82,9 @@ export interface PaidRequestResult<R> {
 
 /** The keyed increment that counts the stored answer of one send: one per stored answer, never per attempt. */
 export const costKey = (position: string, send: number) => `cost:${position}:s${send}`;
+
+/** The keyed release of a send's budget hold when the provider refused it with an error (and so did not bill it). */
+export const releaseKey = (position: string, send: number) => `budget-release:${position}:s${send}`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,38 +106,50 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
   const { ref } = spec;
   // Not retried in-process: the answer is stored by then, so a failed increment fails the attempt and the retry
   // replays the answer and applies its cost.
-  const applyCost = (send: number, result: R) => status.applyOnce(ref.worldId, costKey(ref.position, send), spec.costOf(result));
-  const keep = async (send: number, result: R): Promise<R> => {
-    const stored = await durably(`answer of ${ref.position}`, deps.log, () => providerCalls.storeResult(ref, send, spec.toRecord(result)));
-    return spec.fromRecord(stored);
+  const applyCost = (send: number, stored: Stored<R>) =>
+    status.applyOnce(ref.worldId, costKey(ref.position, send), withBudgetSettlement(spec.costOf(stored.result), stored.record));
+  const stored = (record: Record<string, unknown>): Stored<R> => ({ record, result: spec.fromRecord(record) });
+  // Every send of a position holds the same amount (the expectation depends on the request only), so the hold of
+  // this attempt's first reservation is the hold of any send it stores.
+  let hold: BudgetHold | undefined;
+  const model = spec.model ?? (ref.provider === 'images' ? deps.config?.images.model : undefined);
+  const keep = async (send: number, result: R): Promise<Stored<R>> => {
+    const record = { ...spec.toRecord(result), ...ledgerFields(hold, model) };
+    return stored(await durably(`answer of ${ref.position}`, deps.log, () => providerCalls.storeResult(ref, send, record)));
+  };
+  // A render's reservation is the configured image price (Runware reports the real cost with the answer).
+  const imagePrice = deps.config?.images.fallbackCostUsd;
+  const expected = spec.expectedCostUsd ?? (ref.provider === 'images' && imagePrice !== undefined ? () => imagePrice : undefined);
+  const reserveSend = async (send: number) => {
+    hold = await reserve(deps, ref, send, expected);
   };
 
   // A fresh position (the normal case) reads nothing: its reservation entry, the limit reservation of send 0 and
   // `prepare(0)` are independent writes run together. Reserving send 0 before knowing the position is fresh is safe:
   // if it is not, send 0 was reserved before (its key is already applied) or never reserved and about to be reused.
-  const opened = await settleAll([providerCalls.openReservation(ref, 0), reserve(deps, ref, 0), spec.prepare?.(0)]);
+  const opened = await settleAll([providerCalls.openReservation(ref, 0), reserveSend(0), spec.prepare?.(0)]);
   let send = 0;
   if (!opened[0]) {
     const state = await providerCalls.load(ref.position);
     const storedSend = [...state.results.keys()].sort((a, b) => a - b)[0];
     if (storedSend !== undefined) {
-      const result = spec.fromRecord(state.results.get(storedSend)!);
-      await applyCost(storedSend, result);
-      return { result, replayed: true, send: storedSend };
+      const answer = stored(state.results.get(storedSend)!);
+      await applyCost(storedSend, answer);
+      return { result: answer.result, replayed: true, send: storedSend };
     }
     const recovered = await spec.recover?.(state);
     if (recovered) {
       // The provider answered it, so it left: count it as sent before anything else can reuse its reservation.
       await durably(`sent mark of ${ref.position}`, deps.log, () => providerCalls.markSent(ref, recovered.send, 'recovered'));
-      const result = await keep(recovered.send, recovered.result);
-      await applyCost(recovered.send, result);
-      return { result, replayed: true, send: recovered.send };
+      const answer = await keep(recovered.send, recovered.result);
+      await applyCost(recovered.send, answer);
+      return { result: answer.result, replayed: true, send: recovered.send };
     }
     const last = state.reservations - 1;
     // The last send never left: its reservation is reused. Otherwise a new send, reserved anew (a duplicate
     // reservation entry means a concurrent attempt opened the same send; both go on under it).
     send = last >= 0 && !state.sent.has(last) ? last : state.reservations;
-    if (send > 0) await settleAll([providerCalls.openReservation(ref, send), reserve(deps, ref, send), spec.prepare?.(send)]);
+    if (send > 0) await settleAll([providerCalls.openReservation(ref, send), reserveSend(send), spec.prepare?.(send)]);
   }
 
   // One try of this send: a later try under the same reservation (after a refusal) has its own sent/refused pair.
@@ -149,17 +181,32 @@ export async function paidRequest<R>(deps: PaidRequestDeps, spec: PaidRequestSpe
       });
     }
     await safeAudit(deps.log, spec, { send, durationMs: performance.now() - started, error });
+    if (hold && hold.reservedUsd > 0 && ref.provider === 'llm' && isProviderHttpError(error)) {
+      // The provider answered with an error: nothing was generated or billed (an LLM answer is never looked up
+      // later, so no stored answer can settle this send). Without the release, each 429 retried would keep a
+      // worst-case hold and a world could stop at its budget having spent far less.
+      const reserved = hold.reservedUsd;
+      await status.applyOnce(ref.worldId, releaseKey(ref.position, send), { budget_committed_usd: -reserved }).catch((err: unknown) => {
+        deps.log.warn('could not release the budget hold of a refused request; it stays held', { position: ref.position, error: err instanceof Error ? err.message : String(err) });
+      });
+    }
     throw error;
   }
   await sentMark;
-  result = await keep(send, result);
+  const answer = await keep(send, result);
   const durationMs = performance.now() - started;
-  await settleAll([applyCost(send, result), safeAudit(deps.log, spec, { send, durationMs, result })]);
-  return { result, replayed: false, send };
+  await settleAll([applyCost(send, answer), safeAudit(deps.log, spec, { send, durationMs, result: answer.result })]);
+  return { result: answer.result, replayed: false, send };
 }
 
-const reserve = (deps: PaidRequestDeps, ref: ProviderCallRef, send: number) =>
-  reserveProviderCall(deps.repos.status, ref.worldId, ref.provider, `${ref.position}:s${send}`);
+/** A stored answer: the record as kept (with its ledger fields) and the result decoded from it. */
+interface Stored<R> {
+  record: Record<string, unknown>;
+  result: R;
+}
+
+const reserve = (deps: PaidRequestDeps, ref: ProviderCallRef, send: number, expected: (() => number) | undefined) =>
+  reserveProviderCall(deps.repos.status, ref.worldId, ref.provider, `${ref.position}:s${send}`, expected);
 
 /** Awaits every promise (none left floating) and then throws the first failure, or returns the values. */
 async function settleAll<T extends readonly unknown[]>(promises: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {

@@ -14,6 +14,7 @@ import type { ActivityDeps } from './deps';
 import { findLostRender } from './lost-renders';
 import { costKey } from './paid-request';
 import { costOfRecord, renderCodec } from './paid-records';
+import { withBudgetSettlement } from './spend-records';
 
 export interface SettledCosts {
   /** Stored answers whose cost this sweep applied. */
@@ -36,7 +37,7 @@ export async function settleWorldCosts(deps: Pick<ActivityDeps, 'repos' | 'runwa
       for (const [send, record] of state.results) {
         const key = costKey(position, send);
         if (applied.has(key)) continue;
-        if (await status.applyOnce(worldId, key, costOfRecord(state.ref.provider, record))) settled.applied++;
+        if (await status.applyOnce(worldId, key, withBudgetSettlement(costOfRecord(state.ref.provider, record), record))) settled.applied++;
       }
       continue;
     }
@@ -45,6 +46,8 @@ export async function settleWorldCosts(deps: Pick<ActivityDeps, 'repos' | 'runwa
       const found = await findLostRender(deps, state.taskUuids, { waitMs: [], ...(signal ? { signal } : {}) });
       if (!found) continue;
       await providerCalls.markSent(state.ref, found.send, 'recovered');
+      // Settled after the world's activities stopped: its budget no longer decides anything, so the render is
+      // stored without a hold (the sweep cannot know whether its send had one) and settles no budget field.
       const stored = renderCodec.fromRecord(await providerCalls.storeResult(state.ref, found.send, renderCodec.toRecord(found.result)));
       if (await status.applyOnce(worldId, costKey(position, found.send), renderCodec.costOf(stored))) settled.recovered++;
     } catch (err) {

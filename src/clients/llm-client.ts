@@ -1,4 +1,5 @@
 import ky from 'ky';
+import { costFromPrice, llmProviderOf, type LlmProvider, type PriceTable } from '../domain/pricing';
 import { flagRefused } from './connection-refused';
 import {
   ProviderHttpError,
@@ -10,12 +11,26 @@ import {
 
 /** Options for {@link createLlmClient}. */
 export interface LlmClientOptions {
-  /** OpenRouter API base, e.g. `https://openrouter.ai/api/v1` (or a stand-in's URL). */
+  /** Chat-completions API base, e.g. `https://openrouter.ai/api/v1`, `https://api.openai.com/v1` (or a stand-in's URL). */
   baseUrl: string;
   apiKey: string;
   /** Per-request timeout; the caller's signal can end a request earlier. */
   timeoutMs: number;
-  /** Optional attribution headers (`HTTP-Referer`, `X-Title`). */
+  /**
+   * Which dialect the endpoint speaks. @default decided from {@link baseUrl} (openrouter.ai → `openrouter`, anything
+   * else → `openai-compatible`). OpenRouter's own request fields and headers are sent to OpenRouter only: OpenAI and
+   * most compatible servers answer 400 to a field they do not know.
+   */
+  provider?: LlmProvider;
+  /**
+   * USD per million tokens per model: the cost of an answer that reports no `usage.cost` (OpenAI-style APIs never
+   * do), from the token counts it reports. An answer with neither stays `cost: null` (configuration refuses an
+   * OpenAI-compatible endpoint with an unpriced model, src/domain/pricing.ts).
+   */
+  prices?: PriceTable;
+  /** Longest `Retry-After` obeyed. @default DEFAULT_RETRY_AFTER_CEILING_MS (provider-errors.ts) */
+  retryAfterCeilingMs?: number;
+  /** OpenRouter's optional attribution headers (`HTTP-Referer`, `X-Title`); never sent to other endpoints. */
   referer?: string;
   appTitle?: string;
   /** Custom fetch (tests). */
@@ -41,8 +56,13 @@ export interface ChatRequest {
 export interface LlmUsage {
   promptTokens: number;
   completionTokens: number;
-  /** `usage.cost` in credits (≈ USD); null when the provider did not report it. */
+  /**
+   * USD: OpenRouter's `usage.cost` (credits, 1 credit = 1 USD), else the token counts priced from the price table;
+   * null when neither is known.
+   */
   cost: number | null;
+  /** Where {@link cost} came from. */
+  costSource?: 'provider' | 'price_table' | 'none';
 }
 
 export interface ChatResponse {
@@ -92,13 +112,16 @@ export function sentHook(onSent: (() => unknown) | undefined): { hooks?: { befor
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /**
- * OpenRouter chat-completions client for structured (json_schema) calls. ky with `retry: 0`:
- * Temporal owns retries. Every failure is a provider error (see `provider-errors.ts`).
+ * Chat-completions client for structured (json_schema) calls, for OpenRouter or any OpenAI-compatible endpoint. ky
+ * with `retry: 0`: Temporal owns retries. Every failure is a provider error (see `provider-errors.ts`).
  */
 export function createLlmClient(opts: LlmClientOptions): LlmClient {
+  const provider = llmProviderOf(opts.baseUrl, opts.provider);
+  const openRouter = provider === 'openrouter';
+  const prices = opts.prices ?? {};
   const headers: Record<string, string> = { authorization: `Bearer ${opts.apiKey}` };
-  if (opts.referer) headers['HTTP-Referer'] = opts.referer;
-  if (opts.appTitle) headers['X-Title'] = opts.appTitle;
+  if (openRouter && opts.referer) headers['HTTP-Referer'] = opts.referer;
+  if (openRouter && opts.appTitle) headers['X-Title'] = opts.appTitle;
   const http = ky.create({
     prefix: opts.baseUrl,
     timeout: opts.timeoutMs,
@@ -119,9 +142,11 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
           type: 'json_schema',
           json_schema: { name: req.jsonSchema.name, strict: true, schema: req.jsonSchema.schema },
         },
-        provider: { require_parameters: true },
+        // OpenRouter only: route only to providers that honour every parameter (structured output above all), and
+        // report the cost in `usage.cost` (the reference asked for it the same way).
+        ...(openRouter ? { provider: { require_parameters: true }, usage: { include: true } } : {}),
       };
-      const ctx = { provider: 'llm' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
+      const ctx = { provider: 'llm' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal, retryAfterCeilingMs: opts.retryAfterCeilingMs };
       let text: string;
       try {
         const res = await http.post('chat/completions', {
@@ -140,7 +165,7 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
       } catch (err) {
         throw new ProviderResponseError({
           provider: 'llm',
-          message: 'OpenRouter answered with a non-JSON body',
+          message: 'the LLM endpoint answered with a non-JSON body',
           retryable: true,
           bodySnippet: snippet(text, secrets),
           cause: err,
@@ -149,7 +174,7 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
       if (typeof env !== 'object' || env === null) {
         throw new ProviderResponseError({
           provider: 'llm',
-          message: 'OpenRouter answered with a non-object body',
+          message: 'the LLM endpoint answered with a non-object body',
           retryable: true,
           bodySnippet: snippet(text, secrets),
         });
@@ -161,30 +186,37 @@ export function createLlmClient(opts: LlmClientOptions): LlmClient {
           provider: 'llm',
           status: Number.isInteger(numeric) && numeric >= 400 && numeric <= 599 ? numeric : 502,
           retryAfterMs: retryAfterFromBody(env),
+          retryAfterCeilingMs: opts.retryAfterCeilingMs,
           bodySnippet: snippet(env, secrets),
           code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
-          message: `OpenRouter returned an error in a 200 body: ${snippet(env.error.message, secrets, 200)}`,
+          message: `the LLM endpoint returned an error in a 200 body: ${snippet(env.error.message, secrets, 200)}`,
         });
       }
       const content = env.choices?.[0]?.message?.content;
       if (typeof content !== 'string' || content.length === 0) {
         throw new ProviderResponseError({
           provider: 'llm',
-          message: 'OpenRouter answer has no choices[0].message.content',
+          message: 'the LLM answer has no choices[0].message.content',
           retryable: true,
           bodySnippet: snippet(env, secrets),
         });
       }
-      const cost = env.usage?.cost;
+      const reported = env.usage?.cost;
+      const promptTokens = num(env.usage?.prompt_tokens);
+      const completionTokens = num(env.usage?.completion_tokens);
+      // The price of the model asked for: an endpoint may answer with a versioned id (gpt-4o-mini-2024-07-18).
+      const price = prices[req.model] ?? (typeof env.model === 'string' ? prices[env.model] : undefined);
+      const usage: LlmUsage =
+        typeof reported === 'number' && Number.isFinite(reported) && reported >= 0
+          ? { promptTokens, completionTokens, cost: reported, costSource: 'provider' }
+          : price
+            ? { promptTokens, completionTokens, cost: costFromPrice(price, promptTokens, completionTokens), costSource: 'price_table' }
+            : { promptTokens, completionTokens, cost: null, costSource: 'none' };
       return {
         id: typeof env.id === 'string' ? env.id : '',
         model: typeof env.model === 'string' ? env.model : req.model,
         content,
-        usage: {
-          promptTokens: num(env.usage?.prompt_tokens),
-          completionTokens: num(env.usage?.completion_tokens),
-          cost: typeof cost === 'number' && Number.isFinite(cost) ? cost : null,
-        },
+        usage,
       };
     },
   };

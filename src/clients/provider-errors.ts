@@ -15,6 +15,19 @@ export type ProviderKind = 'llm' | 'images';
 /** Maximum length of `bodySnippet`. */
 export const BODY_SNIPPET_MAX = 500;
 
+/**
+ * The longest `Retry-After` obeyed, unless a client is given its own ceiling: the LLM and image activities' retry
+ * policies never wait more than a minute between attempts (maximumInterval), and a provider asking for an hour (or
+ * a hostile or broken proxy asking for a year) must not park a world's step that long. A longer request is cut to
+ * the ceiling — the retry then meets the provider's own answer again.
+ */
+export const DEFAULT_RETRY_AFTER_CEILING_MS = 60_000;
+
+/** A Retry-After delay capped at the ceiling; undefined stays undefined. */
+export function capRetryAfter(ms: number | undefined, ceilingMs: number = DEFAULT_RETRY_AFTER_CEILING_MS): number | undefined {
+  return ms === undefined ? undefined : Math.min(ms, ceilingMs);
+}
+
 /** Common shape of every provider error. */
 export abstract class ProviderError extends Error {
   abstract override readonly name: ProviderErrorName;
@@ -32,8 +45,13 @@ export abstract class ProviderError extends Error {
 export class ProviderHttpError extends ProviderError {
   override readonly name = 'ProviderHttpError' as const;
   readonly status: number;
-  /** From `Retry-After` (seconds or HTTP date) or OpenRouter's `error.metadata.retry_after_seconds`. */
+  /**
+   * From `Retry-After` (seconds or HTTP date) or OpenRouter's `error.metadata.retry_after_seconds`, capped at the
+   * ceiling ({@link DEFAULT_RETRY_AFTER_CEILING_MS} unless the client sets one): the delay the retry will wait.
+   */
   readonly retryAfterMs: number | undefined;
+  /** What the provider asked for, before the cap (diagnostics). */
+  readonly requestedRetryAfterMs: number | undefined;
   /** Truncated response body with the API key redacted. */
   readonly bodySnippet: string;
   /** Provider error code when the body had one (`error.code`). */
@@ -45,6 +63,8 @@ export class ProviderHttpError extends ProviderError {
     status: number;
     bodySnippet: string;
     retryAfterMs?: number | undefined;
+    /** @default DEFAULT_RETRY_AFTER_CEILING_MS */
+    retryAfterCeilingMs?: number | undefined;
     code?: string | number | undefined;
     message?: string;
     cause?: unknown;
@@ -55,7 +75,8 @@ export class ProviderHttpError extends ProviderError {
       { cause: args.cause },
     );
     this.status = args.status;
-    this.retryAfterMs = args.retryAfterMs;
+    this.requestedRetryAfterMs = args.retryAfterMs;
+    this.retryAfterMs = capRetryAfter(args.retryAfterMs, args.retryAfterCeilingMs);
     this.bodySnippet = args.bodySnippet;
     this.code = args.code;
     this.retryable = isRetryableStatus(args.status);
@@ -225,7 +246,7 @@ export function snippet(body: unknown, secrets: readonly string[] = [], max: num
  */
 export function toProviderError(
   err: unknown,
-  ctx: { provider: ProviderKind; secrets: readonly string[]; timeoutMs: number; signal?: AbortSignal | undefined },
+  ctx: { provider: ProviderKind; secrets: readonly string[]; timeoutMs: number; signal?: AbortSignal | undefined; retryAfterCeilingMs?: number | undefined },
 ): ProviderError {
   if (isProviderError(err)) return err;
   if (ctx.signal?.aborted) {
@@ -241,6 +262,7 @@ export function toProviderError(
       provider: ctx.provider,
       status,
       retryAfterMs,
+      retryAfterCeilingMs: ctx.retryAfterCeilingMs,
       bodySnippet: snippet(body, ctx.secrets),
       code: typeof code === 'string' || typeof code === 'number' ? code : undefined,
     });

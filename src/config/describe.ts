@@ -1,10 +1,23 @@
 /** A log-safe view of the configuration, redacted by the declarations' `secret` / `redact` flags. */
+import { redactUrl } from '../domain/redact';
 import type { Config } from './load';
 import { SECTIONS } from './registry';
 
+/**
+ * Every URL anywhere in the view loses its user-info and query string (`?[redacted]`): not only the MongoDB URI may
+ * carry credentials — a base URL with `?api-key=…` (some OpenAI-compatible gateways), a proxy's `user:pass@`, an
+ * endpoint with a token — and the start-up log prints this view.
+ */
+function redactUrls(value: unknown): unknown {
+  if (typeof value === 'string') return redactUrl(value);
+  if (Array.isArray(value)) return value.map(redactUrls);
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactUrls(v)]));
+  return value;
+}
+
 const presence = (s: unknown): 'set' | 'missing' => (s === undefined || s === '' ? 'missing' : 'set');
 
-/** Secrets become 'set' / 'missing'; values with a `redact` (URIs) are shown redacted. */
+/** Secrets become 'set' / 'missing'; values with a `redact` (URIs) are shown redacted; every URL loses user-info and query. */
 export function describeConfig(config: Config): Record<string, unknown> {
   const out: Record<string, unknown> = { ...config };
   for (const section of SECTIONS) {
@@ -18,5 +31,5 @@ export function describeConfig(config: Config): Record<string, unknown> {
     }
     if (section.key !== '') out[section.key] = section.describe(copy);
   }
-  return out;
+  return redactUrls(out) as Record<string, unknown>;
 }

@@ -49,7 +49,12 @@ export const INT_COUNTER_FIELDS = [
 ] as const;
 /** Cost counters (stored as BSON double, always). */
 export const COST_FIELDS = ['llm_cost_total', 'image_cost_total'] as const;
-export type CounterField = (typeof INT_COUNTER_FIELDS)[number] | (typeof COST_FIELDS)[number];
+/**
+ * Money counters that may move down (stored as BSON double): a budget's committed sum drops when an answer costs less
+ * than its reservation (src/domain/budget.ts).
+ */
+export const SIGNED_COST_FIELDS = ['budget_committed_usd'] as const;
+export type CounterField = (typeof INT_COUNTER_FIELDS)[number] | (typeof COST_FIELDS)[number] | (typeof SIGNED_COST_FIELDS)[number];
 
 export const GenerationStatusSchema = v.object({
   _id: Id,
@@ -86,6 +91,13 @@ export const GenerationStatusSchema = v.object({
   characters_ambiguous: v.optional(Count, 0),
   llm_prompt_tokens: v.optional(Count, 0),
   llm_completion_tokens: v.optional(Count, 0),
+  /** The world's spending budget in USD (src/domain/budget.ts); absent or null = none. */
+  budget_usd: v.optional(v.nullable(Money)),
+  /**
+   * Worlds with a budget: expected cost of every reserved request not yet answered + the real cost of the answered
+   * ones. Reservations are refused when it would pass `budget_usd`. Can drop (an answer cheaper than expected).
+   */
+  budget_committed_usd: v.optional(v.pipe(v.number(), v.finite('must be finite'))),
   /** Bumped by every stage/status/error change: optimistic concurrency for `advanceStage`. */
   revision: v.optional(Int, 0),
   /**

@@ -15,6 +15,7 @@ import {
   COST_FIELDS,
   GenerationStatusCollection,
   INT_COUNTER_FIELDS,
+  SIGNED_COST_FIELDS,
   STAGE_NAMES,
   type CounterField,
   type GenerationStatus,
@@ -34,11 +35,21 @@ export interface InitializeGenerationInput {
   apiCallLimitsLlm: number;
   apiCallLimitsImages: number;
   tasksPredicted: number;
+  /** The world's spending budget in USD; absent or null = none (src/domain/budget.ts). */
+  budgetUsd?: number | null;
 }
 
 export type StageTransition = Exclude<StageStatus, 'pending'>;
 export type ApiCallKind = 'llm' | 'images';
 export type ReserveResult = 'reserved' | 'already_reserved' | 'limit_reached' | 'missing';
+/** {@link ReserveResult} of a call that also reserves its expected cost against the world's budget. */
+export interface CallReservation {
+  outcome: ReserveResult | 'budget_reached';
+  /** The world's budget (null: none, and nothing was reserved against it). */
+  budgetUsd: number | null;
+  /** The expected cost this key holds against the budget (0 when the world has no budget). */
+  reservedUsd: number;
+}
 export type CounterIncrements = Partial<Record<CounterField, number>>;
 
 /** Result of one keyed increment: applied now, applied before, refused by the guard, or no status document. */
@@ -66,6 +77,9 @@ function validateIncrements(increments: CounterIncrements): Record<string, numbe
     if ((COST_FIELDS as readonly string[]).includes(field)) {
       if (!Number.isFinite(value) || value < 0) issues.push({ field, message: 'must be a finite number ≥ 0' });
       else out[field] = value;
+    } else if ((SIGNED_COST_FIELDS as readonly string[]).includes(field)) {
+      if (!Number.isFinite(value)) issues.push({ field, message: 'must be a finite number' });
+      else out[field] = value;
     } else if ((INT_COUNTER_FIELDS as readonly string[]).includes(field)) {
       if (!Number.isSafeInteger(value) || value < 0) issues.push({ field, message: 'must be an integer ≥ 0' });
       else out[field] = value;
@@ -81,16 +95,22 @@ function validateIncrements(increments: CounterIncrements): Record<string, numbe
 function encodeIncrements(increments: Record<string, number>): Record<string, number | Long | Double> {
   const inc: Record<string, number | Long | Double> = {};
   for (const [field, value] of Object.entries(increments)) {
-    inc[field] = (COST_FIELDS as readonly string[]).includes(field) ? new Double(value) : bsonInt(value);
+    inc[field] = isMoneyField(field) ? new Double(value) : bsonInt(value);
   }
   return inc;
 }
+
+const isMoneyField = (field: string) => (COST_FIELDS as readonly string[]).includes(field) || (SIGNED_COST_FIELDS as readonly string[]).includes(field);
 
 /** The document as stored: costs as `Double` (a whole-number JS number would otherwise be written as int32). */
 function encode(doc: GenerationStatus): Record<string, unknown> {
   const out: Record<string, unknown> = { ...doc };
   for (const f of COST_FIELDS) out[f] = new Double(doc[f]);
   for (const f of INT_COUNTER_FIELDS) out[f] = bsonInt(doc[f]);
+  for (const f of ['budget_usd', 'budget_committed_usd'] as const) {
+    const value = doc[f];
+    if (typeof value === 'number') out[f] = new Double(value);
+  }
   return out;
 }
 
@@ -276,6 +296,8 @@ export function createGenerationStatusRepository(db: Db) {
         parameters: { users_count: input.charactersCount, posts_count: input.postsCount, user_prompt: input.userPrompt },
         pending_keys: [],
         contended_keys: [],
+        // Only worlds with a budget carry the budget fields (world-service's decoder ignores them).
+        ...(typeof input.budgetUsd === 'number' ? { budget_usd: input.budgetUsd, budget_committed_usd: 0 } : {}),
         created_at: now,
         updated_at: now,
       };
@@ -389,6 +411,51 @@ export function createGenerationStatusRepository(db: Db) {
           return 'limit_reached';
         case 'missing':
           return 'missing';
+      }
+    },
+
+    /**
+     * {@link reserveApiCall} that, in a world with a budget, also reserves the call's expected cost: one keyed,
+     * guarded increment of `api_calls_made_X` and `budget_committed_usd`, refused when either the call limit is
+     * reached or `budget_committed_usd + expected` would pass `budget_usd`. `expectedUsd` is asked only when the world
+     * has a budget (it may throw, e.g. for a model without a price). A retry with the same key passes the same
+     * expectation (it is derived from the request), so the key holds one amount whichever attempt applied it.
+     *
+     * Same portable formulation as the call limit: budgets never change after `initialize`, so the guard is the
+     * single-field filter `budget_committed_usd ≤ budget − expected` (no `$expr`). Concurrent reservations cannot
+     * pass the budget together: each is one atomic conditional update of the document.
+     */
+    async reserveCall(worldId: string, kind: ApiCallKind, key: string, expectedUsd: () => number): Promise<CallReservation> {
+      const made = kind === 'llm' ? 'api_calls_made_LLM' : 'api_calls_made_images';
+      const limitField = kind === 'llm' ? 'api_call_limits_LLM' : 'api_call_limits_images';
+      const doc = await col.findOne({ _id: worldId }, { projection: { [limitField]: 1, budget_usd: 1 } });
+      if (!doc) return { outcome: 'missing', budgetUsd: null, reservedUsd: 0 };
+      const limit = doc[limitField];
+      const budgetUsd = typeof doc.budget_usd === 'number' ? doc.budget_usd : null;
+      const reservedUsd = budgetUsd === null ? 0 : expectedUsd();
+      if (!Number.isFinite(reservedUsd) || reservedUsd < 0) {
+        throw new RepositoryValidationError(COLLECTION, [{ field: 'budget_committed_usd', message: `expected cost ${reservedUsd} is not a finite number ≥ 0` }]);
+      }
+      const increments: Record<string, number> = { [made]: 1 };
+      const guard: Record<string, unknown> = { [made]: { $lt: limit } };
+      if (budgetUsd !== null) {
+        increments.budget_committed_usd = reservedUsd;
+        guard.budget_committed_usd = { $lte: budgetUsd - reservedUsd };
+      }
+      const outcome = await keyedIncrement(worldId, key, increments, guard);
+      switch (outcome) {
+        case 'applied':
+          return { outcome: 'reserved', budgetUsd, reservedUsd };
+        case 'already_applied':
+          return { outcome: 'already_reserved', budgetUsd, reservedUsd };
+        case 'missing':
+          return { outcome: 'missing', budgetUsd, reservedUsd };
+        case 'rejected': {
+          // Which guard refused: the call count only grows, so a count at the limit is the limit's refusal.
+          const now = await col.findOne({ _id: worldId }, { projection: { [made]: 1 } });
+          const limitReached = budgetUsd === null || (now?.[made] ?? 0) >= limit;
+          return { outcome: limitReached ? 'limit_reached' : 'budget_reached', budgetUsd, reservedUsd };
+        }
       }
     },
 

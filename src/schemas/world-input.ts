@@ -71,6 +71,16 @@ const countBetween = (min: number, max: number) => {
   return v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
 };
 
+/** Largest per-world budget accepted: far above any world this worker can make, small enough to catch a unit mix-up. */
+export const BUDGET_USD_MAX = 100_000;
+
+// Optional and unknown to world-service today (it sends no budget): absent or null means the worker's configured
+// default. A platform that adds it sends a JSON number of US dollars.
+const budgetUsd = () => {
+  const message = `expected a number of US dollars above 0 and at most ${BUDGET_USD_MAX}, null or nothing`;
+  return v.nullish(v.pipe(v.number(message), v.finite(message), v.gtValue(0, message), v.maxValue(BUDGET_USD_MAX, message)));
+};
+
 const positiveLimit = () => {
   const message = 'expected a positive integer, null or nothing';
   return v.nullish(v.pipe(v.number(message), v.safeInteger(message), v.minValue(1, message)));
@@ -100,6 +110,7 @@ export const InitWorldInputSchema = v.object({
   posts_count: countBetween(POSTS_MIN, POSTS_MAX),
   api_call_limits_llm: positiveLimit(),
   api_call_limits_images: positiveLimit(),
+  budget_usd: budgetUsd(),
 });
 
 export type InitWorldInputRaw = v.InferInput<typeof InitWorldInputSchema>;

@@ -241,7 +241,7 @@ test(
   async () => {
     // Reserved, then the process died before the request left: the retry reuses the reservation.
     const { worldId, descriptionTaskId } = await newWorld();
-    const status = failing(repos.status, 'reserveApiCall', { times: 1, when: 'after' });
+    const status = failing(repos.status, 'reserveCall', { times: 1, when: 'after' });
     const acts = activitiesWith({ repos: { ...repos, status } });
     await expect(run(acts.llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow(/injected fault/);
     expect(llmStandIn.requests).toHaveLength(0);
@@ -414,7 +414,7 @@ test(
   'api_calls_made_images: a crash between reserve and send reuses the reservation',
   async () => {
     const { worldId, worldImageTaskId } = await worldWithImagePrompt();
-    const status = failing(repos.status, 'reserveApiCall', { times: 1, when: 'after' });
+    const status = failing(repos.status, 'reserveCall', { times: 1, when: 'after' });
     const acts = activitiesWith({ repos: { ...repos, status } });
     await expect(run(acts.images.renderImage, 1, { taskId: worldImageTaskId, kind: 'world_header' })).rejects.toThrow(/injected fault/);
     expect(imageStandIn.requests).toHaveLength(0);
@@ -457,6 +457,73 @@ test(
     expect(await settleWorldCosts(baseDeps, llmWorld.worldId)).toEqual({ applied: 0, recovered: 0, unresolved: 0 });
     expect(await booksOf(worldId)).toEqual(books);
     expect(await booksOf(llmWorld.worldId)).toEqual(llmBooks);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+// ------------------------------------------------------------------------------------------------ budgets
+
+/** Activities whose configuration prices the stand-in's model (the budget reservation needs a price). */
+const pricedActivities = (override: Partial<ActivityDeps> = {}) => {
+  const config = baseDeps.config;
+  const prices = Object.fromEntries([...new Set(Object.values(config.llm.models))].map((m) => [m, { inputPerMillion: 0.3, outputPerMillion: 2.5 }]));
+  return activitiesWith({ config: { ...config, spend: { ...config.spend, llmPrices: prices } }, ...override });
+};
+
+async function budgetWorld(budgetUsd: number) {
+  const worldId = crypto.randomUUID();
+  const { descriptionTaskId } = await run(pricedActivities().progress.startWorld, 1, {
+    world_id: worldId,
+    world_name: '',
+    world_prompt: 'A lighthouse city where the tides keep the calendar.',
+    characters_count: 1,
+    posts_count: 1,
+    budget_usd: budgetUsd,
+  });
+  return { worldId, descriptionTaskId };
+}
+
+const budgetEntries = async (worldId: string) =>
+  (await mongo.db.collection('status_ledger').find({ world_id: worldId, applied: true }).toArray()).map((d) => ({ key: String(d.key), increments: d.increments as Record<string, number> }));
+
+test(
+  'budget: a call whose expected cost does not fit is never sent; the world records "budget of $X reached"',
+  async () => {
+    // world_description reserves its 4,096 output tokens at $2.5/M ≈ $0.0102 before anything leaves.
+    const { worldId, descriptionTaskId } = await budgetWorld(0.005);
+    const err = await run(pricedActivities().llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ nonRetryable: true, type: 'CallLimitReached' });
+    expect(String((err as Error).message)).toContain('budget of $0.005 reached');
+    expect(llmStandIn.requests).toHaveLength(0);
+    const doc = await repos.status.require(worldId);
+    expect([doc.error, doc.api_calls_made_LLM, doc.budget_committed_usd]).toEqual(['budget of $0.005 reached', 0, 0]);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+test(
+  'budget: held once per send under a crash and a retry, released for a refused (429) send, settled to the real cost',
+  async () => {
+    const { worldId, descriptionTaskId } = await budgetWorld(1);
+    // Attempt 1 gets a 429 (nothing billed: its hold is released); attempt 2 is paid, then dies before counting the
+    // cost; attempt 3 replays the stored answer and settles the hold to what the stand-in billed.
+    llmStandIn.faults.push({ status: 429 });
+    await expect(run(pricedActivities().llm.runLlmStep, 1, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow();
+    const released = await repos.status.require(worldId);
+    expect(released.budget_committed_usd).toBeCloseTo(0, 12);
+    const status = failing(repos.status, 'applyOnce', { times: 1, when: 'before', match: (_w, key) => String(key).startsWith('cost:') });
+    await expect(run(pricedActivities({ repos: { ...repos, status } }).llm.runLlmStep, 2, { taskId: descriptionTaskId, step: 'world_description' })).rejects.toThrow(/injected fault/);
+    const held = await repos.status.require(worldId);
+    expect(held.budget_committed_usd).toBeGreaterThan(0.01); // the paid send's worst case is still held
+    await run(pricedActivities().llm.runLlmStep, 3, { taskId: descriptionTaskId, step: 'world_description' });
+
+    expect(llmStandIn.requests.map((r) => r.status)).toEqual([429, 200]);
+    const doc = await repos.status.require(worldId);
+    expect(doc.llm_cost_total).toBeCloseTo(llmStandIn.requests[1]!.cost!, 12);
+    expect(doc.budget_committed_usd).toBeCloseTo(doc.llm_cost_total, 12);
+    // One reservation per send (s0 refused, s1 paid), one release, one settlement — whatever the attempts.
+    const entries = (await budgetEntries(worldId)).filter((e) => 'budget_committed_usd' in e.increments).map((e) => e.key.replace(/llm:.*:world_description:/, ''));
+    expect(entries.sort()).toEqual(['budget-release:q0:r0:s0', 'cost:q0:r0:s1', 'q0:r0:s0', 'q0:r0:s1'].sort());
   },
   STACK_TIMEOUT_MS,
 );

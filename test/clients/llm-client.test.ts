@@ -10,6 +10,7 @@ import {
   isProviderResponseError,
   isProviderTimeoutError,
   parseRetryAfter,
+  DEFAULT_RETRY_AFTER_CEILING_MS,
   type ProviderHttpError,
 } from '../../src/clients/provider-errors';
 import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter/index';
@@ -54,7 +55,8 @@ async function catchErr(p: Promise<unknown>): Promise<unknown> {
 }
 
 describe('createLlmClient against the OpenRouter stand-in', () => {
-  const client = () => createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000, referer: 'https://generia.test', appTitle: 'Generia' });
+  // The stand-in runs on loopback, which alone would mean "OpenAI-compatible": OpenRouter's dialect is asked for.
+  const client = () => createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000, referer: 'https://generia.test', appTitle: 'Generia', provider: 'openrouter' });
 
   test('success: JSON content, usage and cost reported, request body shape', async () => {
     const res = await client().chat(request());
@@ -78,6 +80,7 @@ describe('createLlmClient against the OpenRouter stand-in', () => {
       max_tokens: 500,
       response_format: { type: 'json_schema', json_schema: { name: 'title_tags', strict: true, schema } },
       provider: { require_parameters: true },
+      usage: { include: true },
     });
   });
 
@@ -223,7 +226,7 @@ describe('createLlmClient against the OpenRouter stand-in', () => {
       fetch: fakeFetch('{"id":"a","model":"m","choices":[{"message":{"content":"{}"}}],"usage":{"prompt_tokens":3,"completion_tokens":1}}'),
     });
     const ok = await noCost.chat(request());
-    expect(ok.usage).toEqual({ promptTokens: 3, completionTokens: 1, cost: null });
+    expect(ok.usage).toEqual({ promptTokens: 3, completionTokens: 1, cost: null, costSource: 'none' });
   });
 
   test('connection refused → ProviderNetworkError', async () => {
@@ -279,5 +282,58 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2025 00:00:10 GMT', now)).toBe(0);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('an OpenAI-compatible endpoint (the stand-in in OpenAI mode)', () => {
+  let openai: OpenRouterStandIn;
+  const PRICE = { input: 0.15, output: 0.6 };
+  beforeAll(async () => {
+    openai = await startOpenRouterStandIn({ requireApiKey: API_KEY, dialect: 'openai', openAiPricePerMillion: PRICE });
+  });
+  afterAll(async () => {
+    await openai.close();
+  });
+  beforeEach(() => openai.reset());
+  const prices = { 'google/gemini-2.0-flash-001': { inputPerMillion: PRICE.input, outputPerMillion: PRICE.output } };
+
+  test('decided from the base URL: only OpenAI fields are sent; the cost comes from the price table', async () => {
+    const res = await createLlmClient({ baseUrl: openai.url, apiKey: API_KEY, timeoutMs: 2000, referer: 'https://generia.test', appTitle: 'Generia', prices }).chat(request());
+    const rec = openai.requests[0]!;
+    expect(rec.status).toBe(200);
+    expect(Object.keys(rec.body).sort()).toEqual(['max_tokens', 'messages', 'model', 'response_format', 'temperature']);
+    // The endpoint reported tokens only; the client priced them, to the cent of what the stand-in billed.
+    expect(res.usage.costSource).toBe('price_table');
+    expect(res.usage.cost).toBeGreaterThan(0);
+    expect(res.usage.cost).toBeCloseTo(rec.cost!, 15);
+    expect(res.usage.cost).toBeCloseTo((rec.promptTokens * PRICE.input + rec.completionTokens * PRICE.output) / 1e6, 15);
+  });
+
+  test("OpenRouter's fields sent to it are refused with OpenAI's 400, a permanent failure", async () => {
+    const err = (await catchErr(createLlmClient({ baseUrl: openai.url, apiKey: API_KEY, timeoutMs: 2000, provider: 'openrouter' }).chat(request()))) as ProviderHttpError;
+    expect(isProviderHttpError(err)).toBe(true);
+    expect(err.status).toBe(400);
+    expect(err.retryable).toBe(false);
+    expect(err.bodySnippet).toContain('Unrecognized request argument supplied: provider');
+  });
+
+  test('no price and no reported cost: cost null, marked none (never a made-up 0)', async () => {
+    const res = await createLlmClient({ baseUrl: openai.url, apiKey: API_KEY, timeoutMs: 2000 }).chat(request());
+    expect(res.usage).toMatchObject({ cost: null, costSource: 'none' });
+  });
+});
+
+describe('Retry-After ceiling', () => {
+  test('a Retry-After above the ceiling is cut to it; below it is obeyed as sent', async () => {
+    stand.faults.push({ status: 429, retryAfter: 3600 });
+    const capped = (await catchErr(createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000, retryAfterCeilingMs: 5000 }).chat(request()))) as ProviderHttpError;
+    expect([capped.status, capped.requestedRetryAfterMs, capped.retryAfterMs]).toEqual([429, 3_600_000, 5000]);
+    stand.faults.push({ status: 503, retryAfter: 2 });
+    const obeyed = (await catchErr(createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000, retryAfterCeilingMs: 5000 }).chat(request()))) as ProviderHttpError;
+    expect(obeyed.retryAfterMs).toBe(2000);
+    // Without a ceiling of its own a client gets the default one (a minute, the retry policies' longest interval).
+    stand.faults.push({ status: 429, retryAfter: 86_400 });
+    const defaulted = (await catchErr(createLlmClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 2000 }).chat(request()))) as ProviderHttpError;
+    expect(defaulted.retryAfterMs).toBe(DEFAULT_RETRY_AFTER_CEILING_MS);
   });
 });

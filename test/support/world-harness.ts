@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { MongoClient, type Db } from 'mongodb';
-import { startOpenRouterStandIn, type OpenRouterStandIn } from '../../dev/stand-ins/openrouter';
+import { startOpenRouterStandIn, type OpenRouterStandIn, type OpenRouterStandInOptions } from '../../dev/stand-ins/openrouter';
 import { startRunwareStandIn, type RunwareStandIn } from '../../dev/stand-ins/runware';
 import { startServiceStandIns, type ServiceStandIns } from '../../dev/stand-ins/services';
 import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build';
@@ -81,9 +81,9 @@ function buildOnce() {
   return built;
 }
 
-export async function startWorldHarness(opts: { env?: Record<string, string> } = {}): Promise<WorldHarness> {
+export async function startWorldHarness(opts: { env?: Record<string, string>; llm?: Omit<OpenRouterStandInOptions, 'requireApiKey'> } = {}): Promise<WorldHarness> {
   const [stack, build] = await Promise.all([getStack(), buildOnce()]);
-  const llm = await startOpenRouterStandIn({ requireApiKey: TEST_SECRETS.openrouter });
+  const llm = await startOpenRouterStandIn({ requireApiKey: TEST_SECRETS.openrouter, ...opts.llm });
   const images = await startRunwareStandIn();
   const services = await startServiceStandIns();
   const database = `e2e_${process.pid}_${Date.now()}`;
@@ -97,6 +97,8 @@ export async function startWorldHarness(opts: { env?: Record<string, string> } =
     MONGODB_DATABASE: database,
     OPENROUTER_API_KEY: TEST_SECRETS.openrouter,
     LLM_BASE_URL: llm.url,
+    // The stand-in speaks OpenRouter's dialect unless asked for OpenAI's (a loopback URL alone means openai-compatible).
+    ...(opts.llm?.dialect === 'openai' ? {} : { LLM_PROVIDER: 'openrouter' }),
     RUNWARE_API_KEY: TEST_SECRETS.runware,
     RUNWARE_BASE_URL: images.url,
     CHARACTER_SERVICE_URL: services.url,

@@ -72,6 +72,15 @@ export interface OpenRouterStandInOptions {
   /** If set, only `Bearer <requireApiKey>` is accepted; otherwise any non-empty bearer token. */
   requireApiKey?: string;
   /**
+   * `openai`: behave like the OpenAI API instead — served at `/v1/chat/completions`, a request with a top-level field
+   * the OpenAI API does not know (OpenRouter's `provider`, `usage`, …) is refused with OpenAI's 400, and answers carry
+   * token counts but no `usage.cost`. What it would bill is still recorded (`cost`, from {@link openAiPricePerMillion}).
+   * @default 'openrouter'
+   */
+  dialect?: 'openrouter' | 'openai';
+  /** `openai` dialect: the price it bills at, USD per million tokens. @default { input: 0.15, output: 0.6 } (gpt-4o-mini) */
+  openAiPricePerMillion?: { input: number; output: number };
+  /**
    * Extra delay computed from the generated answer (e.g. time to first token + completion tokens ÷ throughput, see
    * ../latency-table.ts), waited after generating it and before sending it. Adds to `latencyMs`.
    */
@@ -93,6 +102,22 @@ export interface OpenRouterStandIn {
 }
 
 const EXACTLY = /exactly (\d+)/i;
+
+/**
+ * Top-level fields of OpenAI's chat-completions request (API reference, 2025). OpenAI refuses anything else with
+ * 400 `Unrecognized request argument supplied: <name>`; OpenRouter's `provider` and `usage` are the usual culprits.
+ */
+const OPENAI_REQUEST_FIELDS = new Set([
+  'model', 'messages', 'temperature', 'top_p', 'n', 'stream', 'stream_options', 'stop', 'max_tokens', 'max_completion_tokens',
+  'presence_penalty', 'frequency_penalty', 'logit_bias', 'logprobs', 'top_logprobs', 'user', 'response_format', 'seed',
+  'tools', 'tool_choice', 'parallel_tool_calls', 'functions', 'function_call', 'service_tier', 'store', 'metadata',
+  'modalities', 'audio', 'prediction', 'reasoning_effort', 'web_search_options', 'prompt_cache_key', 'safety_identifier', 'verbosity',
+]);
+
+/** OpenAI's error envelope. */
+function openAiError(message: string, type = 'invalid_request_error', param: string | null = null, code: string | null = null) {
+  return { error: { message, type, param, code } };
+}
 
 function openRouterError(code: number, message: string, metadata?: Record<string, unknown>) {
   return { error: { code, message, ...(metadata ? { metadata } : {}) } };
@@ -170,7 +195,10 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
   let answerLatency = opts.answerLatencyMs;
   let counter = 0;
 
+  const openAi = opts.dialect === 'openai';
+  const openAiPrice = opts.openAiPricePerMillion ?? { input: 0.15, output: 0.6 };
   const costFor = (promptTokens: number, completionTokens: number): number => {
+    if (openAi) return (promptTokens * openAiPrice.input + completionTokens * openAiPrice.output) / 1_000_000;
     if (opts.costPerToken) {
       return promptTokens * opts.costPerToken.prompt + completionTokens * opts.costPerToken.completion;
     }
@@ -179,7 +207,7 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
-    if (req.method !== 'POST' || url.pathname.replace(/\/+$/, '') !== '/api/v1/chat/completions') {
+    if (req.method !== 'POST' || url.pathname.replace(/\/+$/, '') !== (openAi ? '/v1/chat/completions' : '/api/v1/chat/completions')) {
       sendJson(res, 404, openRouterError(404, `No route for ${req.method} ${url.pathname}`));
       return;
     }
@@ -213,6 +241,11 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
       reply(401, openRouterError(401, token ? 'Invalid API key' : 'No auth credentials found'));
       return;
     }
+    const unknownField = openAi && body && typeof body === 'object' ? Object.keys(body).find((k) => !OPENAI_REQUEST_FIELDS.has(k)) : undefined;
+    if (unknownField !== undefined) {
+      reply(400, openAiError(`Unrecognized request argument supplied: ${unknownField}`));
+      return;
+    }
     const invalid = body === undefined ? 'body is not valid JSON' : validateBody(body);
     if (invalid) {
       reply(400, openRouterError(400, invalid));
@@ -243,7 +276,7 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
       reply(fault.status, payload, headers);
       return;
     }
-    const id = `gen-standin-${Date.now()}-${++counter}`;
+    const id = `${openAi ? 'chatcmpl-standin' : 'gen-standin'}-${Date.now()}-${++counter}`;
     if (fault && 'errorInBody' in fault) {
       reply(200, {
         id,
@@ -294,6 +327,19 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
       res.socket?.destroy();
       return;
     }
+    if (openAi) {
+      // OpenAI's answer: token counts, never money.
+      reply(200, {
+        id,
+        object: 'chat.completion',
+        created: Math.floor(Date.now() / 1000),
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+        system_fingerprint: 'fp_standin',
+      });
+      return;
+    }
     reply(200, {
       id,
       provider: 'StandIn',
@@ -318,7 +364,7 @@ export async function startOpenRouterStandIn(opts: OpenRouterStandInOptions = {}
   }, opts.port ?? 0);
 
   return {
-    url: `http://127.0.0.1:${server.port}/api/v1`,
+    url: `http://127.0.0.1:${server.port}${openAi ? '/v1' : '/api/v1'}`,
     requests,
     faults: {
       push: (f, times = 1, match) => faults.push(f, times, (r) => match?.schemaName === undefined || r.schemaName === match.schemaName),

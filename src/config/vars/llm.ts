@@ -3,6 +3,31 @@ import { LLM_STEPS, type LlmStep } from '../../domain/steps';
 import { defineSection, envFamily, envVar } from '../define';
 import { httpUrl, integer, text } from '../schemas';
 
+// Exported for the spend section's check (src/config/vars/spend.ts: every model an OpenAI-compatible endpoint serves needs a price).
+export const LLM_BASE_URL = envVar({
+  name: 'LLM_BASE_URL',
+  schema: httpUrl(),
+  default: 'https://openrouter.ai/api/v1',
+  doc: 'OpenAI-compatible chat completions base URL (trailing slashes removed).',
+  expected: 'an http(s) URL',
+});
+export const DEFAULT_LLM_MODEL = envVar({
+  name: 'DEFAULT_LLM_MODEL',
+  schema: text(),
+  default: 'google/gemini-2.5-flash',
+  doc: "Model for every step without its own LLM_MODEL_<STEP>; successor of the original's hard-coded Gemini Flash.",
+  expected: 'an OpenRouter model id such as google/gemini-2.5-flash',
+});
+export const LLM_MODELS = envFamily({
+  keys: LLM_STEPS,
+  pattern: 'LLM_MODEL_<STEP>',
+  name: (s) => `LLM_MODEL_${s.toUpperCase()}`,
+  schema: text(),
+  doc: 'Model for one step.',
+  expected: 'an OpenRouter model id, or unset (DEFAULT_LLM_MODEL)',
+  defaultText: 'DEFAULT_LLM_MODEL',
+});
+
 export default defineSection({
   key: 'llm',
   title: 'LLM (OpenRouter)',
@@ -15,29 +40,9 @@ export default defineSection({
       doc: 'OpenRouter API key; required, every workflow needs the LLM.',
       expected: 'a non-empty OpenRouter API key',
     }),
-    baseUrl: envVar({
-      name: 'LLM_BASE_URL',
-      schema: httpUrl(),
-      default: 'https://openrouter.ai/api/v1',
-      doc: 'OpenAI-compatible chat completions base URL (trailing slashes removed).',
-      expected: 'an http(s) URL',
-    }),
-    defaultModel: envVar({
-      name: 'DEFAULT_LLM_MODEL',
-      schema: text(),
-      default: 'google/gemini-2.5-flash',
-      doc: "Model for every step without its own LLM_MODEL_<STEP>; successor of the original's hard-coded Gemini Flash.",
-      expected: 'an OpenRouter model id such as google/gemini-2.5-flash',
-    }),
-    models: envFamily({
-      keys: LLM_STEPS,
-      pattern: 'LLM_MODEL_<STEP>',
-      name: (s) => `LLM_MODEL_${s.toUpperCase()}`,
-      schema: text(),
-      doc: 'Model for one step.',
-      expected: 'an OpenRouter model id, or unset (DEFAULT_LLM_MODEL)',
-      defaultText: 'DEFAULT_LLM_MODEL',
-    }),
+    baseUrl: LLM_BASE_URL,
+    defaultModel: DEFAULT_LLM_MODEL,
+    models: LLM_MODELS,
     timeoutMs: envVar({
       name: 'LLM_TIMEOUT_MS',
       schema: integer(1000, 3_600_000),
