@@ -25,6 +25,20 @@ export interface ProgressActivities {
   planPostBatchChildren(args: { taskId: string }): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }>;
   planPostImage(args: { taskId: string }): Promise<{ postImageTaskId: string }>;
   /**
+   * Creates the character's first post-batch task, already started, so its posts are conceived from the character's
+   * concept while the profile is written. Null when the character has no posts.
+   */
+  planFirstPostBatch(args: { taskId: string }): Promise<{ postBatchTaskId: string | null }>;
+  /**
+   * Once the character exists: its avatar task (with the portrait prompt the profile wrote, if any), the posts of the
+   * first batch and the next batch, and closes the first batch's task (its work is done).
+   */
+  planCharacterFamily(args: { taskId: string; characterId: string; postBatchTaskId: string | null }): Promise<{
+    avatarTaskId: string;
+    postTaskIds: string[];
+    nextBatchTaskId: string | null;
+  }>;
+  /**
    * Settles every stage from what actually exists and returns the world's final status. `failure`
    * is the reason recorded if the world fails; `cancelled` says a cancel stopped the world: whatever
    * is missing fails with reason `cancelled` (a world that is in fact complete stays completed).

@@ -8,6 +8,7 @@ import type { LlmClient } from '../clients/llm-client';
 import type { RunwareClient } from '../clients/runware-client';
 import type { ServiceClients } from '../clients/service-clients';
 import type { Repositories } from '../repositories';
+import type { Retention } from '../repositories/retention';
 import type { Logger } from '../logger';
 
 export interface ActivityDeps {
@@ -20,4 +21,6 @@ export interface ActivityDeps {
   log: Logger;
   /** Ask Runware's safety check about every render (image-activities.ts). @default true */
   contentSafety?: boolean;
+  /** Stamps a settled world's records for expiry (repositories/retention.ts); absent: records never expire. */
+  retention?: Retention;
 }

@@ -54,6 +54,45 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     return { task, params: task.parameters as unknown as P };
   }
 
+  /**
+   * The posts of a post batch whose concepts exist, and the next batch. `characterId` is given when the batch was
+   * planned before its character existed (planFirstPostBatch); otherwise the batch's parameters hold it.
+   */
+  async function planPosts(taskId: string, characterId: string | null): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }> {
+    const { task, params: stored } = await loadTask<PostBatchParams>(taskId);
+    const params: PostBatchParams = characterId === null ? stored : { ...stored, character_id: characterId };
+    const batch = resultOfStep<PostBatchResult>(task, 'post_batch');
+    const worldId = params.world_id;
+    const postTaskIds: string[] = [];
+    for (const [i, concept] of batch.concepts.entries()) {
+      const index = params.first_post_index + i;
+      const postTaskId = taskIds.post(params.character_task_id, index);
+      const child: PostParams = {
+        world_id: worldId,
+        character_task_id: params.character_task_id,
+        character_id: params.character_id,
+        post_index: index,
+        concept,
+      };
+      postTaskIds.push(await createTask(postTaskId, TaskTypes.post, worldId, taskId, child));
+    }
+    const sizes = postBatchSizes(params.total_posts);
+    const nextIndex = params.batch_index + 1;
+    let nextBatchTaskId: string | null = null;
+    if (nextIndex < sizes.length) {
+      const { conceived_with_character: _first, ...rest } = params;
+      const next: PostBatchParams = {
+        ...rest,
+        batch_index: nextIndex,
+        first_post_index: params.first_post_index + params.batch_size,
+        batch_size: sizes[nextIndex]!,
+        previous_summary: extendSummary(params.previous_summary, batch.summary),
+      };
+      nextBatchTaskId = await createTask(taskIds.postBatch(params.character_task_id, nextIndex), TaskTypes.postBatch, worldId, taskId, next);
+    }
+    return { postTaskIds, nextBatchTaskId };
+  }
+
   return {
     startWorld: (input) =>
       translateErrors('startWorld', async () => {
@@ -110,6 +149,11 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const task = outcome === 'completed' ? await tasks.complete(taskId) : await tasks.fail(taskId, error ?? 'failed');
         // One key per task: a task ends once, as completed or as failed, whatever the retries.
         await status.applyOnce(task.world_id, `task-finished:${taskId}`, outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 });
+        // The description task closes right after finishWorld: its own ledger entries expire with the world's.
+        if (deps.retention && taskId === taskIds.worldDescription(task.world_id)) {
+          const doc = await status.get(task.world_id);
+          if (doc && doc.status !== 'in_progress' && !doc.stages.some((s) => s.status === 'in_progress')) await deps.retention.markWorldSettled(task.world_id);
+        }
       }),
 
     advanceStage: ({ worldId, stage, status: next, reason }) =>
@@ -209,38 +253,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { avatarTaskId, postBatchTaskId };
       }),
 
-    planPostBatchChildren: ({ taskId }) =>
-      translateErrors('planPostBatchChildren', async () => {
-        const { task, params } = await loadTask<PostBatchParams>(taskId);
-        const batch = resultOfStep<PostBatchResult>(task, 'post_batch');
-        const worldId = params.world_id;
-        const postTaskIds: string[] = [];
-        for (const [i, concept] of batch.concepts.entries()) {
-          const index = params.first_post_index + i;
-          const child: PostParams = {
-            world_id: worldId,
-            character_task_id: params.character_task_id,
-            character_id: params.character_id,
-            post_index: index,
-            concept,
-          };
-          postTaskIds.push(await createTask(taskIds.post(params.character_task_id, index), TaskTypes.post, worldId, taskId, child));
-        }
-        const sizes = postBatchSizes(params.total_posts);
-        const nextIndex = params.batch_index + 1;
-        let nextBatchTaskId: string | null = null;
-        if (nextIndex < sizes.length) {
-          const next: PostBatchParams = {
-            ...params,
-            batch_index: nextIndex,
-            first_post_index: params.first_post_index + params.batch_size,
-            batch_size: sizes[nextIndex]!,
-            previous_summary: extendSummary(params.previous_summary, batch.summary),
-          };
-          nextBatchTaskId = await createTask(taskIds.postBatch(params.character_task_id, nextIndex), TaskTypes.postBatch, worldId, taskId, next);
-        }
-        return { postTaskIds, nextBatchTaskId };
-      }),
+    planPostBatchChildren: ({ taskId }) => translateErrors('planPostBatchChildren', () => planPosts(taskId, null)),
 
     planPostImage: ({ taskId }) =>
       translateErrors('planPostImage', async () => {
@@ -253,6 +266,52 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         };
         const postImageTaskId = await createTask(taskIds.postImage(taskId), TaskTypes.postImage, params.world_id, taskId, child);
         return { postImageTaskId };
+      }),
+
+    planFirstPostBatch: ({ taskId }) =>
+      translateErrors('planFirstPostBatch', async () => {
+        const { params } = await loadTask<CharacterParams>(taskId);
+        const sizes = postBatchSizes(params.posts_count);
+        if (sizes.length === 0) return { postBatchTaskId: null };
+        const batch: PostBatchParams = {
+          world_id: params.world_id,
+          character_task_id: taskId,
+          // Not created yet: planCharacterFamily hands the id to the posts once it exists.
+          character_id: '',
+          batch_index: 0,
+          batch_count: sizes.length,
+          first_post_index: 0,
+          batch_size: sizes[0]!,
+          total_posts: params.posts_count,
+          previous_summary: '',
+          conceived_with_character: true,
+        };
+        const postBatchTaskId = await createTask(taskIds.postBatch(taskId, 0), TaskTypes.postBatch, params.world_id, taskId, batch);
+        // Started here rather than by a beginTask of its own: one hop less before its LLM step.
+        await tasks.start(postBatchTaskId);
+        return { postBatchTaskId };
+      }),
+
+    planCharacterFamily: ({ taskId, characterId, postBatchTaskId }) =>
+      translateErrors('planCharacterFamily', async () => {
+        const { task, params } = await loadTask<CharacterParams>(taskId);
+        const worldId = params.world_id;
+        const avatar: AvatarParams = { world_id: worldId, character_task_id: taskId, character_id: characterId };
+        const avatarTaskId = await createTask(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
+        // The profile wrote the portrait's final prompt: the avatar's LLM step finds it stored and asks nothing.
+        const detail = (task.result as Record<string, unknown> | null)?.character_detail as { avatar_prompt?: unknown } | undefined;
+        if (typeof detail?.avatar_prompt === 'string' && detail.avatar_prompt.trim() !== '') {
+          const avatarTask = await tasks.require(avatarTaskId);
+          if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
+            await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
+          }
+        }
+        if (!postBatchTaskId) return { avatarTaskId, postTaskIds: [], nextBatchTaskId: null };
+        const planned = await planPosts(postBatchTaskId, characterId);
+        // The batch's work (its concepts) is done; its posts report for themselves.
+        await tasks.complete(postBatchTaskId);
+        await status.applyOnce(worldId, `task-finished:${postBatchTaskId}`, { tasks_completed: 1 });
+        return { avatarTaskId, ...planned };
       }),
 
     finishWorld: ({ worldId, failure, cancelled }) =>
@@ -323,6 +382,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           .join('; ');
         const worldStatus = final.status === 'completed' ? 'completed' : 'failed';
         if (worldStatus === 'failed') await status.recordError(worldId, summary || 'world generation failed');
+        // Settled: the records kept only for exactness and retries now expire after the retention period.
+        await deps.retention?.markWorldSettled(worldId);
         return { status: worldStatus, summary: summary || 'all characters, avatars and posts created' };
       }),
 
@@ -349,8 +410,9 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
       case 'avatar_created':
         return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
       case 'post_created': {
-        const { params } = await loadTask<PostImageParams>(taskId);
-        return { key: `outcome:post:${params.post_task_id}`, increments: { posts_created: 1 } };
+        // Reported by the post's image task (release before) or by the post task itself, which makes its picture now.
+        const { params } = await loadTask<Partial<PostImageParams>>(taskId);
+        return { key: `outcome:post:${params.post_task_id ?? taskId}`, increments: { posts_created: 1 } };
       }
       case 'post_failed':
         return { key: `outcome:post:${taskId}`, increments: { posts_failed: 1 } };

@@ -148,10 +148,12 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
       translateErrors('CreateAIPost', async () => {
         const task = await tasks.require(taskId);
         const p = task.parameters as unknown as PostImageParams;
-        const key = `create-post:${p.post_task_id}`;
+        // An image task names its post; a post task that makes its own picture (release 0.3) is the post.
+        const postTaskId = p.post_task_id ?? taskId;
+        const key = `create-post:${postTaskId}`;
         let record = await sideEffects.getCreation(key);
         if (!record) {
-          const detail = await tasks.requireStepResult<PostDetail>(p.post_task_id, 'post_detail');
+          const detail = await tasks.requireStepResult<PostDetail>(postTaskId, 'post_detail');
           const { caption, tags } = storablePost({ caption: detail.content, tags: detail.hashtags });
           const request: PostRequest = { characterId: p.character_id, worldId: task.world_id, caption, tags };
           record = await sideEffects.openCreation(key, { worldId: task.world_id, kind: 'post', request });

@@ -53,6 +53,11 @@ export interface PostBatchParams {
   batch_size: number;
   total_posts: number;
   previous_summary: string;
+  /**
+   * Set on a character's first batch since release 0.3: it is conceived by the character's own workflow (beside the
+   * profile), so no GeneratePostBatchWorkflow runs for this task.
+   */
+  conceived_with_character?: true;
 }
 
 export interface PostParams {

@@ -61,17 +61,22 @@ export function postBatchSizes(postsCount: number): number[] {
 }
 
 export interface WorldForecast {
-  /** Workflows (= task documents) the world should need, one LLM call each on the happy path. */
+  /** Task documents the world should need. */
   tasks: number;
   llmCalls: number;
   imageCalls: number;
 }
 
-/** Expected size of a world, assuming an even split of posts (the real split follows the model's weights). */
+/**
+ * Expected size of a world, assuming an even split of posts (the real split follows the model's weights). Since
+ * release 0.3 a post makes its own picture (no image task, no prompt-polishing call) and the profile writes the
+ * avatar's prompt (the avatar task makes no call): tasks = description, world image, character batches, characters,
+ * avatars, post batches, posts; LLM calls = the same less the avatars.
+ */
 export function forecastWorld(charactersCount: number, postsCount: number): WorldForecast {
   const batches = planCharacterBatches(charactersCount, postsCount);
   const evenPosts = allocateByWeight(postsCount, Array.from({ length: charactersCount }, () => 1));
   const postBatches = evenPosts.reduce((n, p) => n + postBatchSizes(p).length, 0);
-  const tasks = 2 + batches.length + 2 * charactersCount + postBatches + 2 * postsCount;
-  return { tasks, llmCalls: tasks, imageCalls: 2 + charactersCount + postsCount };
+  const tasks = 2 + batches.length + 2 * charactersCount + postBatches + postsCount;
+  return { tasks, llmCalls: tasks - charactersCount, imageCalls: 2 + charactersCount + postsCount };
 }

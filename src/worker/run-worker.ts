@@ -17,6 +17,7 @@ import type { Logger } from '../logger';
 import { activityScopeInterceptor, grpcObserver, instrumentRepositories, type Observability } from '../observability';
 import { WORKFLOW_INTERCEPTOR_MODULES } from '../observability/workflow-modules';
 import { ALL_COLLECTIONS, connectMongo, createRepositories, ensureIndexes, type MongoHandle } from '../repositories';
+import { createRetention, ensureRetentionIndexes, startRetentionSweeper } from '../repositories/retention';
 import { TaskQueues } from '../domain/task-queues';
 import { startHealthServer } from './health-server';
 import { createReadiness } from './readiness';
@@ -49,6 +50,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   try {
     // Safe when the indexes exist, partly exist, or another worker process is creating them right now.
     await ensureIndexes(mongo.db, ALL_COLLECTIONS, { log: (message, fields) => log.info(message, fields) });
+    // TTL indexes on expires_at (MongoDB); FerretDB cannot create them, so the sweeper below deletes instead.
+    await ensureRetentionIndexes(mongo.db, { ferretDb: mongo.ferretDb, log: (message, fields) => log.info(message, fields) });
   } catch (err) {
     await mongo.close();
     throw err;
@@ -60,9 +63,16 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
     ...config.services,
     interceptors: [grpcObserver({ metrics: obs?.metrics, audit: plainRepos.audit, tracer: obs?.tracing.tracer, log })],
   });
+  const retention = createRetention(mongo.db, { afterSettledMs: config.dataSafety.retentionAfterSettledSeconds * 1000 });
+  const sweeper =
+    mongo.ferretDb && config.dataSafety.retentionAfterSettledSeconds > 0
+      ? startRetentionSweeper({ retention, intervalMs: config.dataSafety.retentionSweepIntervalMs, log: (level, message, fields) => log[level](message, fields) })
+      : undefined;
   const deps = {
     config,
     log,
+    contentSafety: config.dataSafety.contentSafety,
+    retention,
     repos,
     services,
     llm: createLlmClient({
@@ -81,6 +91,7 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   const closeShared = async () => {
     await connection?.close().catch((err: unknown) => log.warn('closing the Temporal connection failed', { error: String(err) }));
     await services.close().catch(() => {});
+    await sweeper?.stop().catch(() => {});
     await mongo.close().catch(() => {});
   };
 

@@ -24,4 +24,27 @@ export const Patches = {
    * orchestrator (ABANDONed, so Temporal does not) or, if none was started, settles the world.
    */
   rootStartsOnce: 'root-starts-once-and-forwards-cancel',
+  /**
+   * Release 0.3, GeneratePostWorkflow: the post's detail call also writes the final prompt of its picture, and the
+   * post makes its picture and creates itself (renderImage → createPost on the post's own task) instead of planning
+   * an image task and starting GeneratePostImageWorkflow, whose first step was a further LLM call polishing a draft
+   * prompt. One dependent LLM call, one activity hop and one child start less before every post; no image tasks.
+   * Asked at the start of the workflow: a post that started under the release before keeps its image child.
+   */
+  postMakesItsImage: 'post-makes-its-image',
+  /**
+   * Release 0.3, GenerateCharacterWorkflow: the character's first post batch is conceived from the character's
+   * concept while the profile is written (planFirstPostBatch → post_batch beside character_detail), and once the
+   * character exists one activity plans the avatar, the first batch's posts and the next batch
+   * (planCharacterFamily); the character starts its posts itself, without a GeneratePostBatchWorkflow for the first
+   * batch (later batches still run in one). The portrait prompt comes with the profile, so the avatar's LLM step
+   * finds it stored. Asked at the start of the workflow.
+   */
+  postsFromConcept: 'posts-from-concept',
+  /**
+   * GenerateWorldDescriptionWorkflow writes the search attributes GeneriaWorldId and GeneriaWorldState (progress.ts)
+   * when the world starts and ends, after a local activity has confirmed the server has them registered
+   * (world-search-attributes.ts). Asked at the start of the workflow.
+   */
+  worldSearchAttributes: 'world-search-attributes',
 } as const;

@@ -3,7 +3,8 @@
  * the same `dataConverterFromEnv()` starts a world exactly as world-service would, and every history of that world
  * is then read raw from the Temporal server. Neither the user's prompt nor any generated text may appear in them;
  * the histories still decode — with the keys rotated since (a new key added) — and the codec server the Web UI
- * uses decodes a payload taken from the server.
+ * uses decodes a payload taken from the server. The same world then shows retention: its per-world records are
+ * deleted by the worker once the (short) retention period has passed.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Client, type WorkflowHandle } from '@temporalio/client';
@@ -26,7 +27,8 @@ let h: WorldHarness;
 let client: Client;
 
 beforeAll(async () => {
-  h = await startWorldHarness({ env: { PAYLOAD_CODEC_KEYS: OLD_KEYS } });
+  // A short retention and a fast sweep, so the same world shows its records expiring (FerretDB: the worker's sweeper).
+  h = await startWorldHarness({ env: { PAYLOAD_CODEC_KEYS: OLD_KEYS, RETENTION_AFTER_SETTLED_SECONDS: '20', RETENTION_SWEEP_INTERVAL_MS: '1000' } });
   // What every client this project ships does: the data converter from the same configuration as the workers.
   client = new Client({ connection: h.client.connection, namespace: 'default', dataConverter: dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: OLD_KEYS }) });
 }, STACK_TIMEOUT_MS);
@@ -69,6 +71,8 @@ describe('a world with the payload codec on', () => {
         workflowExecutionTimeout: '30 minutes',
       });
       const result = (await waitForOrchestrator(worldId, 240_000)) as { value?: { status?: string } } & Record<string, unknown>;
+      // Read before the records expire (RETENTION_AFTER_SETTLED_SECONDS=20).
+      const workflowIds = await worldWorkflowIds(h.db, worldId);
       expect(JSON.stringify(result)).toContain('completed');
       const status = await h.db.collection('world_generation_status').findOne({ _id: worldId as never });
       expect(status?.status).toBe('completed');
@@ -82,7 +86,7 @@ describe('a world with the payload codec on', () => {
 
       // Every task's workflow that ran (a task may be handled inside its parent's workflow, without one of its own).
       const histories = (
-        await Promise.all((await worldWorkflowIds(h.db, worldId)).map((id) => fetchHistories(h.client, [id]).catch(() => [])))
+        await Promise.all(workflowIds.map((id) => fetchHistories(h.client, [id]).catch(() => [])))
       ).flat();
       expect(histories.map((x) => x.workflowId)).toContain(rootWorkflowId(worldId));
       expect(histories.length).toBeGreaterThanOrEqual(5);
@@ -90,11 +94,13 @@ describe('a world with the payload codec on', () => {
       expect(raw.payloads).toBeGreaterThan(20);
       // Every payload on the server is encrypted …
       // … except what Temporal itself must read, which no codec touches and which holds no user content: search
-      // attributes (TemporalChangeVersion), patch markers' ids and context headers (trace ids).
+      // attributes (TemporalChangeVersion), patch markers' ids, the SDK's own local-activity marker data (sequence,
+      // attempt, activity type, times — the local activity's result is a separate, encrypted payload) and context
+      // headers (trace ids).
       const plainPayloads = histories
         .flatMap(({ history }) => [...payloadsOf(history)])
         .filter(({ payload }) => new TextDecoder().decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCRYPTED_ENCODING)
-        .filter(({ path }) => !/(^|\.)(searchAttributes|header)\./.test(path) && !/markerRecordedEventAttributes\.details\.patch-data\./.test(path))
+        .filter(({ path }) => !/(^|\.)(searchAttributes|header)\./.test(path) && !/markerRecordedEventAttributes\.details\.(patch-data|data)\./.test(path))
         .map(({ path, payload }) => `${path}: ${new TextDecoder().decode(payload.data ?? new Uint8Array()).slice(0, 120)}`);
       expect(plainPayloads).toEqual([]);
       // … and nothing the user wrote or the models generated can be read there.
@@ -122,6 +128,17 @@ describe('a world with the payload codec on', () => {
       } finally {
         await server.close();
       }
+
+      // Retention: once the period has passed, the worker deletes the settled world's tasks, ledger, side effects,
+      // provider calls and audit rows; the status document and world parameters stay.
+      const expiring = ['tasks', 'status_ledger', 'side_effects', 'provider_calls', 'api_requests_history'];
+      const left = async () => Promise.all(expiring.map((c) => h.db.collection(c).countDocuments({ world_id: worldId })));
+      expect((await left()).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      const deadline = Date.now() + 90_000;
+      while ((await left()).some((n) => n > 0) && Date.now() < deadline) await Bun.sleep(1_000);
+      expect(await left()).toEqual([0, 0, 0, 0, 0]);
+      expect(await h.db.collection('world_generation_status').countDocuments({ _id: worldId as never })).toBe(1);
+      expect(await h.db.collection('world_parameters').countDocuments({ _id: worldId as never })).toBe(1);
     },
     STACK_TIMEOUT_MS,
   );

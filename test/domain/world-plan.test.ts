@@ -42,8 +42,9 @@ describe('postBatchSizes and forecastWorld', () => {
     expect(postBatchSizes(23)).toEqual([10, 10, 3]);
   });
 
-  test('the 3×10 world needs 32 tasks (33 workflows with the root), 32 LLM calls and 15 images', () => {
-    // 1 description + 1 world image + 1 batch + 3 characters + 3 avatars + 3 post batches + 10 posts + 10 post images
-    expect(forecastWorld(3, 10)).toEqual({ tasks: 32, llmCalls: 32, imageCalls: 15 });
+  test('the 3×10 world needs 22 tasks, 19 LLM calls and 15 images', () => {
+    // 1 description + 1 world image + 1 batch + 3 characters + 3 avatars + 3 post batches + 10 posts; the avatars'
+    // prompts come with the profiles, each post's picture prompt with its text
+    expect(forecastWorld(3, 10)).toEqual({ tasks: 22, llmCalls: 19, imageCalls: 15 });
   });
 });

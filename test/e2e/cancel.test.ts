@@ -143,8 +143,8 @@ describe('cancelling the world', () => {
       h.llm.setLatency(400);
       const input = world({ characters_count: 3, posts_count: 12 });
       await (await h.startWorld(input)).result();
-      // Cancel once posts are under way (a post's image task exists), so some are cut off mid-way.
-      await until('a post in the making', () => h.db.collection('tasks').countDocuments({ world_id: input.world_id, type: TaskTypes.postImage }), 120_000);
+      // Cancel once posts are under way (a post's task exists), so some are cut off mid-way.
+      await until('a post in the making', () => h.db.collection('tasks').countDocuments({ world_id: input.world_id, type: TaskTypes.post }), 120_000);
 
       const cancelledAt = Date.now();
       await orchestratorOf(input.world_id).cancel();

@@ -58,13 +58,20 @@ const SCENARIOS: Scenario[] = [
   { name: 'post-rejected', counts: { characters_count: 1, posts_count: 2 }, arrange: (h) => h.services.faults.inject('CreateAIPost', { code: 'INVALID_ARGUMENT' }) },
   { name: 'world-image-rejected', counts: { characters_count: 1, posts_count: 1 }, arrange: (h) => h.services.faults.inject('UpdateWorldImage', { code: 'INVALID_ARGUMENT' }) },
   { name: 'avatar-rejected', counts: { characters_count: 1, posts_count: 1 }, arrange: (h) => h.services.faults.inject('UpdateCharacter', { code: 'INVALID_ARGUMENT' }) },
+  // Added in v0.3.0: the first post batch is conceived inside the character's workflow, beside its profile; its
+  // failure is the character's problem, not its end (the character stands, its posts are missing).
+  { name: 'first-post-batch-rejected', counts: { characters_count: 1, posts_count: 2 }, arrange: (h) => h.llm.faults.push({ status: 400 }, 1, { schemaName: 'PostBatchResponse' }) },
+  // Added in v0.3.0: the profile fails while the first post batch is being conceived beside it; the batch's task is
+  // closed with the character's failure.
+  { name: 'character-detail-rejected', counts: { characters_count: 1, posts_count: 2 }, arrange: (h) => h.llm.faults.push({ status: 400 }, 1, { schemaName: 'CharacterDetailResponse' }) },
   // Added in v0.2.0 (cancel settles the world; re-sent starts change nothing).
   {
     name: 'cancelled-mid-world',
     counts: { characters_count: 3, posts_count: 12 },
     arrange: (h) => h.llm.setLatency(300),
     during: async (h, worldId) => {
-      await until('a post in the making', async () => (await h.db.collection('tasks').countDocuments({ world_id: worldId, type: TaskTypes.postImage })) > 0);
+      // A post's task (release 0.3 has no image tasks: a post makes its own picture).
+      await until('a post in the making', async () => (await h.db.collection('tasks').countDocuments({ world_id: worldId, type: TaskTypes.post })) > 0);
       await h.client.workflow.getHandle(orchestratorId(worldId)).cancel();
     },
   },

@@ -27,6 +27,16 @@ const WORKFLOW_TYPES = [
   'GeneratePostImageWorkflow',
 ];
 
+/** Workflow types no longer started after the given release. */
+const RETIRED_AFTER: Record<string, string> = { GeneratePostImageWorkflow: 'v0.2.0' };
+
+function compareReleases(a: string, b: string): number {
+  const parts = (r: string) => r.slice(1).split('.').map(Number);
+  const [pa, pb] = [parts(a), parts(b)];
+  for (let i = 0; i < 3; i++) if (pa[i] !== pb[i]) return (pa[i] ?? 0) - (pb[i] ?? 0);
+  return 0;
+}
+
 function goldenFiles(): string[] {
   return readdirSync(ROOT, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.json'))
@@ -40,10 +50,15 @@ test(
     const files = goldenFiles();
     const releases = new Set(files.map((f) => relative(ROOT, f).split('/')[0]));
     expect(releases.size).toBeGreaterThan(0);
-    // All nine workflow types are covered by every release's set.
+    // Every workflow type a release starts is covered by its set. GeneratePostImageWorkflow is started only by
+    // releases up to v0.2.0 (since v0.3.0 a post makes its own picture); it stays registered for their histories.
     for (const release of releases) {
       const types = new Set(files.filter((f) => relative(ROOT, f).startsWith(`${release}/`)).map((f) => f.replace(/^.*\d{3}-(\w+)\.json$/, '$1')));
-      for (const type of WORKFLOW_TYPES) expect({ release, type, covered: types.has(type) }).toEqual({ release, type, covered: true });
+      for (const type of WORKFLOW_TYPES) {
+        const retiredAfter = RETIRED_AFTER[type];
+        if (retiredAfter !== undefined && compareReleases(release!, retiredAfter) > 0) continue;
+        expect({ release, type, covered: types.has(type) }).toEqual({ release, type, covered: true });
+      }
     }
 
     // The production bundle's interceptor modules too (scripts/build.ts): what is replayed is what runs.

@@ -225,7 +225,7 @@ describe('prompt builders', () => {
     expect(m.user).toContain(postDetail.content);
     expect(m.user).toContain('use the visual style of the world');
     expect(m.user).toContain('in English');
-    const styled = buildPostImagePrompt({ world, character, post: { ...postDetail, image_style: 'oil painting' } });
+    const styled = buildPostImagePrompt({ world, character, post: { ...postDetail, image_style: 'oil painting' } as typeof postDetail });
     expect(styled.user).toContain('Requested style: oil painting');
   });
 

@@ -55,8 +55,10 @@ function* stringsIn(node: unknown, seen = new Set<unknown>()): Generator<[key: s
 }
 
 export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[]> {
-  const tasks = await db.collection('tasks').find({ world_id: worldId }).project({ _id: 1, type: 1 }).toArray();
-  return [rootWorkflowId(worldId), ...tasks.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
+  const tasks = await db.collection('tasks').find({ world_id: worldId }).project({ _id: 1, type: 1, 'parameters.conceived_with_character': 1 }).toArray();
+  // A character's first post batch (release 0.3) runs inside the character's workflow: no workflow of its own.
+  const own = tasks.filter((t) => t.parameters?.conceived_with_character !== true);
+  return [rootWorkflowId(worldId), ...own.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
 }
 
 export interface WorkflowHistory {

@@ -3,6 +3,7 @@
  * The typed `Config` is inferred from these exports; the README table and `.env.example` list the sections in
  * alphabetical order of their export names (a module namespace is sorted). To add settings, see src/config/README.md.
  */
+export { default as dataSafety } from './data-safety';
 export { default as general } from './general';
 export { default as images } from './images';
 export { default as llm } from './llm';
