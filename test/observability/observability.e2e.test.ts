@@ -155,6 +155,13 @@ test(
     expect(inTrace).toContain('RunWorkflow:InitWorldCreationWorkflow');
     expect(inTrace.some((n) => n.startsWith('RunActivity:runLlmStep'))).toBe(true);
     expect(inTrace.some((n) => n.endsWith('/CreateCharacter'))).toBe(true);
+    // The platform services receive the world id as correlation id and the trace context with every call.
+    const creations = h.services.calls.filter((c) => c.method === 'CreateCharacter');
+    expect(creations).toHaveLength(2);
+    for (const c of creations) {
+      expect(c.correlationId).toBe(worldId);
+      expect(c.traceparent?.split('-')[1]).toBe(linked);
+    }
 
     // Drain: a world whose LLM request takes 6 s is in flight when SIGTERM arrives.
     h.llm.setLatency(6_000);

@@ -121,6 +121,9 @@ export interface CallRecord {
   outcome: 'ok' | string;
   /** True when an idempotency key replayed an earlier result (no new effect; only with `dedupeIdempotencyKeys`). */
   replayed?: boolean;
+  /** `x-correlation-id` and `traceparent` metadata as sent (only recorded: the Go services read neither). */
+  correlationId?: string;
+  traceparent?: string;
 }
 
 export interface ServiceStandIns {
@@ -226,10 +229,14 @@ export async function startServiceStandIns(opts: StartServiceStandInsOptions = {
     (method: DescMethod, handler: AnyHandler | undefined) =>
     async (req: never, ctx: HandlerContext): Promise<unknown> => {
       const key = ctx.requestHeader.get(IDEMPOTENCY_HEADER) ?? undefined;
+      const correlationId = ctx.requestHeader.get('x-correlation-id') ?? undefined;
+      const traceparent = ctx.requestHeader.get('traceparent') ?? undefined;
       const record: CallRecord = {
         method: method.name,
         request: toJson(method.input, req as never),
         ...(key !== undefined ? { idempotencyKey: key } : {}),
+        ...(correlationId !== undefined ? { correlationId } : {}),
+        ...(traceparent !== undefined ? { traceparent } : {}),
         at: Date.now(),
         outcome: 'ok',
       };
