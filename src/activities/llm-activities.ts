@@ -18,6 +18,7 @@ import type { ActivityDeps } from './deps';
 import { withHeartbeat } from './heartbeat';
 import { paidRequest } from './paid-request';
 import { chatCodec } from './paid-records';
+import { expectedChatCostUsd } from './spend-records';
 import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
@@ -91,6 +92,10 @@ async function paidChat(deps: ActivityDeps, at: ChatPosition, req: ChatRequest):
     ref: { worldId: at.worldId, taskId: at.taskId, position: at.position, provider: 'llm' },
     send: ({ onSent }) => deps.llm.chat({ ...req, onSent }),
     ...chatCodec,
+    // Where the cost came from, for the cost report (the provider's figure, or the price table's).
+    toRecord: (r) => ({ ...chatCodec.toRecord(r), ...(r.usage.costSource ? { cost_source: r.usage.costSource } : {}) }),
+    model: req.model,
+    expectedCostUsd: () => expectedChatCostUsd(deps.config.spend.llmPrices, req),
     audit: ({ send, durationMs, result: response, error }) =>
       deps.repos.audit
         .record({
@@ -117,6 +122,10 @@ async function paidChat(deps: ActivityDeps, at: ChatPosition, req: ChatRequest):
         })
         .then(() => undefined),
   });
+  if (!replayed && result.usage.costSource === 'none') {
+    // Counted as 0 in the status document: say so loudly rather than let the world look free.
+    deps.log.warn('LLM answer reported no cost and its model has no price; counted as 0 (set LLM_PRICES)', { world_id: at.worldId, model: req.model, position: at.position });
+  }
   deps.log.debug('llm request', { world_id: at.worldId, task_id: at.taskId, step: at.step, position: at.position, replayed, cost: result.usage.cost });
   return result;
 }

@@ -109,6 +109,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           apiCallLimitsLlm: input.api_call_limits_llm ?? Math.ceil(forecast.llmCalls * headroom),
           apiCallLimitsImages: input.api_call_limits_images ?? Math.ceil(forecast.imageCalls * headroom),
           tasksPredicted: forecast.tasks,
+          // Fixed at the start (a reservation compares against it): the start's own budget, else the configured one.
+          budgetUsd: input.budget_usd ?? deps.config.spend.defaultWorldBudgetUsd,
         });
         await status.advanceStage(worldId, 'initializing', 'completed');
         // Set before the child starts, so it can never overwrite the child's own `completed` (spec 15.6).

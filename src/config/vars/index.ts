@@ -10,5 +10,6 @@ export { default as llm } from './llm';
 export { default as mongo } from './mongo';
 export { default as observability } from './observability';
 export { default as services } from './services';
+export { default as spend } from './spend';
 export { default as temporal } from './temporal';
 export { default as worker } from './worker';
