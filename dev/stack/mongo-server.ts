@@ -4,7 +4,7 @@
  * backends against each other (dev/stack/measure-world.ts, docs/performance-db-runtime.md).
  * @module
  */
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findOnPath } from './paths';
@@ -59,6 +59,8 @@ export async function startMongoServer(opts: { backend: MongoBackend; log: Log; 
       if (!pg) throw new Error('PostgreSQL binaries not found (install Debian package postgresql)');
       const pgDir = join(dir, 'pg');
       mkdirSync(pgDir, { recursive: true });
+      // mkdtemp makes the directory private to root; the postgres account must be able to reach its data.
+      if (process.getuid?.() === 0) chmodSync(dir, 0o755);
       if (process.getuid?.() === 0) chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
       const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
       await run(initCmd, initArgs, { cwd: pgDir });

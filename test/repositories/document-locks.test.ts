@@ -84,3 +84,46 @@ describe('document writes on the full pool', () => {
     expect(docs.map((d) => d.n)).toEqual(ids.map(() => 120));
   }, 60_000);
 });
+
+describe('conditional writes on FerretDB: read by _id, test the condition here, write by _id', () => {
+  // The operators the repositories put beside `_id`, each answered as the server answers it (on MongoDB the
+  // server evaluates them itself, so these pass there too).
+  const Doc = defineCollection({ name: 'lock_conditions', schema: v.object({ _id: v.string() }) });
+  const cases: [string, Record<string, unknown>, Record<string, unknown>, boolean][] = [
+    ['$ne on an array that holds the key', { keys: ['a', 'b'] }, { keys: { $ne: 'a' } }, false],
+    ['$ne on an array without the key', { keys: ['b'] }, { keys: { $ne: 'a' } }, true],
+    ['$ne on a missing field', {}, { keys: { $ne: 'a' } }, true],
+    ['array contains', { keys: ['a'] }, { keys: 'a' }, true],
+    ['null matches a missing field', {}, { error: null }, true],
+    ['null does not match a value', { error: 'x' }, { error: null }, false],
+    ['null does not match an empty object', { result: {} }, { result: null }, false],
+    ['$in', { status: 'failed' }, { status: { $in: ['pending', 'in_progress'] } }, false],
+    ['$or of $exists and $lte (missing)', {}, { $or: [{ attempt: { $exists: false } }, { attempt: { $lte: 2 } }] }, true],
+    ['$or of $exists and $lte (too high)', { attempt: 3 }, { $or: [{ attempt: { $exists: false } }, { attempt: { $lte: 2 } }] }, false],
+    ['$lt at the limit', { made: 5 }, { made: { $lt: 5 } }, false],
+    ['$lt on a missing field', {}, { made: { $lt: 5 } }, false],
+    ['equality with a number', { revision: 3 }, { revision: 3 }, true],
+  ];
+  for (const [name, doc, condition, matches] of cases) {
+    test(name, async () => {
+      const col = collectionOf(t.db, Doc);
+      const id = newWorldId('cond');
+      await col.insertOne({ _id: id, ...doc });
+      const updated = await col.updateOne({ _id: id, ...condition } as never, { $set: { touched: true } });
+      expect(updated.matchedCount).toBe(matches ? 1 : 0);
+      const found = await col.findOneAndUpdate({ _id: id, ...condition } as never, { $set: { again: true } }, { returnDocument: 'after' });
+      expect(found !== null).toBe(matches);
+      // The server's own answer for the same filter.
+      expect((await t.db.collection(Doc.name).countDocuments({ _id: id, ...condition } as never)) === 1).toBe(matches);
+    }, 60_000);
+  }
+
+  test('a compare-and-set raced by 30 writers lets exactly one through per revision', async () => {
+    const col = collectionOf(t.db, Counter);
+    const id = newWorldId('cas');
+    await col.insertOne({ _id: id, n: 0, seen: [] });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => col.updateOne({ _id: id, n: 0 }, { $inc: { n: 1 }, $push: { seen: i } })));
+    expect(results.filter((r) => r.matchedCount === 1)).toHaveLength(1);
+    expect((await col.findOne({ _id: id }))?.n).toBe(1);
+  }, 60_000);
+});
