@@ -19,11 +19,10 @@ export function buildCharacterDetailPrompt({ world, concept }: CharacterDetailPr
     tagged('character_concept', renderCharacterConcept(concept)),
     tagged('world', renderWorld(world)),
     `Requirements:
-- username: 3–30 Latin letters, digits, "_" or "." (no spaces, no @), even if the world's language uses another script; display_name: natural in this world, at most 100 characters; bio: in the character's own voice, at most 200 characters.
-- background_story, personality: history, motivation, values, habits and one memorable trait; appearance: the complete look (species or ethnicity, age, build, face, hair, clothing, distinctive marks).
-- avatar_description: only what a profile portrait shows, agreeing with appearance; avatar_style: an art style fitting the world's visual style.
-- avatar_prompt: the final English prompt for the image model, 3–6 sentences: a head-and-shoulders or bust portrait following avatar_description and appearance — features, expression, pose, visible clothing, lighting, background, style and texture terms; visual directions only, no names, no text.
-- speaking_style, common_topics: how and about what the character writes online; relationships, secret (something the character hides), daily_routine: concrete everyday detail.
+- username: 3–30 Latin letters, digits, "_" or "." (no spaces, no @), whatever the world's script; display_name natural in this world (≤ 100 characters); bio in the character's voice (≤ 200 characters).
+- background_story, personality: history, motivation, values, habits, one memorable trait; appearance: the complete look (species or ethnicity, age, build, face, hair, clothing, marks).
+- avatar_description: what the portrait shows, agreeing with appearance; avatar_style: an art style fitting the world's visual style; avatar_prompt: the final English image prompt, 3–6 sentences, for that head-and-shoulders portrait — features, expression, pose, clothing, lighting, background, style and texture terms; no names, no text.
+- speaking_style, common_topics: how and about what they write online; relationships, secret (hidden from others), daily_routine: concrete everyday detail.
 - ${languageInstruction(world, 'every text value except username and avatar_prompt')}`,
   );
   return { system: SYSTEM, user };

@@ -63,12 +63,10 @@ export function buildPostBatchPrompt(input: PostBatchPromptInput): PromptMessage
     existing !== '' &&
       `Already accepted in this batch — do not repeat these and do not include them in your answer:\n${existing}`,
     `Requirements:
-- Let part of the posts form a story arc that gradually reveals the character; make the rest standalone posts typical of the platform.
-- Cover daily life, work, problems, joys, relationships and events of the world, true to its culture.
-- Vary the kind of post (personal moment, news, question to followers, review, throwback, humour, announcement, …), including a few unexpected ones, and vary the emotional tone.
-- Every post comes with a picture, so each idea must be something that can be shown in an image.
-${character ? '- The secret may colour some posts indirectly but is never revealed outright.\n' : ''}- Many other characters post in this world too: keep these ideas specific to this character.
-- ${languageInstruction(world, 'every text value')}`,
+- Part of the posts form a story arc that gradually reveals the character; the rest are standalone posts typical of the platform: daily life, work, problems, joys, relationships and the world's events, true to its culture.
+- Vary the kind of post (personal moment, news, question to followers, review, throwback, humour, announcement, …) and the emotional tone, with a few unexpected ones.
+- Each idea can be shown in a picture and is specific to this character (many others post in this world too).
+${character ? '- The secret may colour some posts indirectly but is never revealed outright.\n' : ''}- ${languageInstruction(world, 'every text value')}`,
   );
   return { system: SYSTEM, user };
 }

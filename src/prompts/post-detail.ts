@@ -23,10 +23,10 @@ export function buildPostDetailPrompt({ world, character, concept }: PostDetailP
     tagged('character', renderCharacterVoice(character)),
     tagged('world', renderWorldBrief(world)),
     `Requirements:
-- content: the post text, faithful to the idea, in the character's speaking style; social-media length (a few sentences, at most a few short paragraphs); concrete details of time, place and circumstance; true to the world's culture. The secret may colour the mood or slip through as a subtle hint, never stated.
-- hashtags: 2–8 tags without the leading #.
-- image_prompt: 100–250 words of visual directions for the image model, in English — subject, setting, composition, camera angle or medium, lighting, atmosphere, in the world's visual style and fitting the moment of the post. If the character appears, keep them consistent with their appearance and avatar style. No names, captions or lettering.
-- ${languageInstruction(world, 'content and hashtags')} Only image_prompt is in English.`,
+- content: the post text, true to the idea, in the character's speaking style, social-media length, with concrete details of time, place and circumstance and true to the world's culture; the secret may colour the mood, never stated.
+- hashtags: 2–8, without #.
+- image_prompt: the picture, in English, 100–250 words of visual directions — subject, setting, composition, camera angle or medium, lighting, atmosphere — in the world's visual style; the character, if shown, consistent with their appearance and avatar style; no names, captions or lettering.
+- ${languageInstruction(world, 'content and hashtags')}`,
   );
   return { system: SYSTEM, user };
 }

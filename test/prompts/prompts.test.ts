@@ -147,7 +147,7 @@ describe('prompt builders', () => {
     expect(m.user).toContain('3–30 Latin letters');
     expect(m.user).toContain(renderWorld(world));
     // The profile writes the portrait's final prompt (release 0.3: no separate avatar-prompt call).
-    expect(m.user).toContain('avatar_prompt: the final English prompt');
+    expect(m.user).toContain('avatar_prompt: the final English image prompt');
   });
 
   test('avatar: English, based on the avatar description and appearance', () => {
@@ -209,7 +209,7 @@ describe('prompt builders', () => {
     expect(m.user).toContain('never stated');
     expect(m.user).toContain('in Spanish');
     // The picture's final prompt comes from this call (release 0.3: no prompt-polishing call after it).
-    expect(m.user).toContain('image_prompt: 100–250 words');
+    expect(m.user).toContain('image_prompt: the picture, in English, 100–250 words');
     expect(m.user).toContain('in English');
     expect(m.user).toContain(character.appearance);
     expect(m.user).toContain(character.avatar_style);
