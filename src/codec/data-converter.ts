@@ -3,8 +3,10 @@
  * configured, the AES-256-GCM codec (encryption-codec.ts); without it, none (the SDK's defaults).
  *
  * ```ts
- * const client = new Client({ connection, namespace, ...dataConverterOption(dataConverterFromEnv()) });
- * await Worker.create({ ..., ...dataConverterOption(dataConverterFromConfig({ keys })) });
+ * const config = loadConfig();
+ * const client = new Client({ connection, namespace, ...dataConverterOption(dataConverterFromConfig(config)) });
+ * // scripts that do not load the whole config:
+ * const client2 = new Client({ connection, ...dataConverterOption(dataConverterFromEnv()) });
  * ```
  * Every client must use it when the workers do: a client without it starts worlds whose input is stored in
  * plaintext and cannot read the (encrypted) results.
@@ -14,21 +16,21 @@ import type { DataConverter } from '@temporalio/common';
 import { parseCodecKeys } from './codec-keys';
 import { AesGcmPayloadCodec, type CodecKey } from './encryption-codec';
 
-export interface PayloadCodecConfig {
-  /** Oldest first; the last encrypts. Empty or absent: no encryption. */
-  keys?: readonly CodecKey[] | undefined;
+/** The data converter for these keys (oldest first, the last encrypts), or undefined when there are none. */
+export function dataConverterFromKeys(keys: readonly CodecKey[] | undefined): DataConverter | undefined {
+  if (!keys || keys.length === 0) return undefined;
+  return { payloadCodecs: [new AesGcmPayloadCodec(keys)] };
 }
 
-/** The data converter for this configuration, or undefined when payloads are not encrypted. */
-export function dataConverterFromConfig(config: PayloadCodecConfig): DataConverter | undefined {
-  if (!config.keys || config.keys.length === 0) return undefined;
-  return { payloadCodecs: [new AesGcmPayloadCodec(config.keys)] };
+/** The data converter for the loaded configuration (`PAYLOAD_CODEC_KEYS`), or undefined when payloads are not encrypted. */
+export function dataConverterFromConfig(config: { readonly dataSafety: { readonly payloadCodecKeys: string | undefined } }): DataConverter | undefined {
+  const raw = config.dataSafety.payloadCodecKeys?.trim();
+  return raw ? dataConverterFromKeys(parseCodecKeys(raw)) : undefined;
 }
 
 /** Same, from `PAYLOAD_CODEC_KEYS` in the environment (for scripts and clients that do not load the worker config). */
 export function dataConverterFromEnv(env: Record<string, string | undefined> = process.env): DataConverter | undefined {
-  const raw = env.PAYLOAD_CODEC_KEYS?.trim();
-  return raw ? dataConverterFromConfig({ keys: parseCodecKeys(raw) }) : undefined;
+  return dataConverterFromConfig({ dataSafety: { payloadCodecKeys: env.PAYLOAD_CODEC_KEYS } });
 }
 
 /** `{ dataConverter }` when there is one, else `{}`: spread into `new Client({...})` / `Worker.create({...})`. */

@@ -3,7 +3,6 @@
  * (the SDK defaults suit development, not production — sdk-typescript worker-options.ts).
  */
 import type { WorkerOptions } from '@temporalio/worker';
-import { parseCodecKeys } from '../codec/codec-keys';
 import { dataConverterFromConfig, dataConverterOption } from '../codec/data-converter';
 import type { Config } from '../config/config';
 import type { WorkerRole } from '../domain/task-queues';
@@ -17,8 +16,7 @@ const CANCEL_REACHES_REQUEST_WITHIN = '1 second';
 
 export function roleOptions(role: WorkerRole, config: Config): Partial<WorkerOptions> {
   // Payload encryption (src/codec): every role encodes what it sends to Temporal and decodes what it receives.
-  const keys = config.dataSafety.payloadCodecKeys;
-  return { ...dataConverterOption(dataConverterFromConfig({ keys: keys ? parseCodecKeys(keys) : undefined })), ...queueOptions(role, config) };
+  return { ...dataConverterOption(dataConverterFromConfig(config)), ...queueOptions(role, config) };
 }
 
 function queueOptions(role: WorkerRole, config: Config): Partial<WorkerOptions> {
