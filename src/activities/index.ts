@@ -7,6 +7,7 @@ import type { ActivityDeps } from './deps';
 import { createImageActivities } from './image-activities';
 import { createLlmActivities } from './llm-activities';
 import { createProgressActivities } from './progress-activities';
+import { createSearchAttributeActivities } from './search-attribute-activities';
 import { createServiceActivities } from './service-activities';
 
 export type ActivityGroups = Record<WorkerRole, object>;
@@ -14,7 +15,7 @@ export type ActivityGroups = Record<WorkerRole, object>;
 export function createActivities(deps: ActivityDeps): ActivityGroups {
   return {
     // Workflows only: every activity runs on the queue of the resource it uses.
-    main: {},
+    main: { ...createSearchAttributeActivities() }, // local activities of the workflows
     llm: createLlmActivities(deps),
     images: createImageActivities(deps),
     progress: createProgressActivities(deps),

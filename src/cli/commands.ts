@@ -5,6 +5,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { rootWorkflowId } from '../domain/task-ids';
 import { parseInitWorldInput } from '../schemas/world-input';
+import { hasWorldSearchAttributes, SEARCH_ATTRIBUTE_NAMES, WorldIdSearchAttribute, WorldStateSearchAttribute } from '../workflows/progress';
 import { costReport } from './cost';
 import type { Connections } from './connections';
 import { CliError, EXIT, usageError } from './errors';
@@ -113,7 +114,36 @@ export async function cancel(c: Connections, worldId: string, o: { wait?: boolea
 
 export const LIST_STATES = ['in_progress', 'completed', 'failed', 'cancelled'] as const;
 
-export async function list(c: Connections, o: { state?: string; limit: number; json?: boolean }, out: Out): Promise<number> {
+/**
+ * Worlds from Temporal's visibility store, by the orchestrator's search attributes (what the Web UI filters on), with
+ * their figures from the status documents. Newest first, as visibility lists them.
+ */
+async function listFromTemporal(c: Connections, o: { state?: string; limit: number }): Promise<WorldView[]> {
+  const client = await c.temporal();
+  const { customAttributes } = await client.connection.operatorService.listSearchAttributes({ namespace: c.settings.namespace });
+  if (!hasWorldSearchAttributes(customAttributes as Record<string, unknown> | null | undefined)) {
+    throw usageError(
+      `namespace ${c.settings.namespace} has no ${SEARCH_ATTRIBUTE_NAMES.worldId}/${SEARCH_ATTRIBUTE_NAMES.worldState} search attributes; register them (temporal operator search-attribute create --name ${SEARCH_ATTRIBUTE_NAMES.worldId} --type Keyword, and ${SEARCH_ATTRIBUTE_NAMES.worldState}) or use --source mongo`,
+    );
+  }
+  // o.state is one of LIST_STATES (commander checks the choice), so it is safe inside the query.
+  const query = `WorkflowType = 'GenerateWorldDescriptionWorkflow' AND ${SEARCH_ATTRIBUTE_NAMES.worldId} IS NOT NULL${o.state ? ` AND ${SEARCH_ATTRIBUTE_NAMES.worldState} = '${o.state}'` : ''}`;
+  const found: { id: string; state: string }[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    const id = wf.typedSearchAttributes.get(WorldIdSearchAttribute);
+    if (id) found.push({ id, state: wf.typedSearchAttributes.get(WorldStateSearchAttribute) ?? 'in_progress' });
+    if (found.length >= o.limit) break;
+  }
+  const db = await c.db();
+  const docs = new Map((await db.collection<StatusDoc>(STATUS_COLLECTION).find({ _id: { $in: found.map((f) => f.id) } }).toArray()).map((d) => [d._id, d]));
+  return found.map(({ id, state }) => {
+    const view = viewOf(id, docs.get(id) ?? null);
+    return docs.has(id) ? view : { ...view, state: state as WorldView['state'] };
+  });
+}
+
+export async function list(c: Connections, o: { state?: string; limit: number; json?: boolean; source?: 'mongo' | 'temporal' }, out: Out): Promise<number> {
+  if (o.source === 'temporal') return printList(await listFromTemporal(c, o), o, out, 'Temporal visibility');
   const db = await c.db();
   const filter =
     o.state === 'cancelled'
@@ -129,13 +159,16 @@ export async function list(c: Connections, o: { state?: string; limit: number; j
     .sort({ created_at: -1 })
     .limit(o.limit)
     .toArray();
-  const views: WorldView[] = docs.map((d) => viewOf(d._id, d));
+  return printList(docs.map((d) => viewOf(d._id, d)), o, out, `${db.databaseName}.${STATUS_COLLECTION}`);
+}
+
+function printList(views: WorldView[], o: { state?: string; json?: boolean }, out: Out, source: string): number {
   if (o.json) {
     out.stdout.write(`${JSON.stringify(views, null, 2)}\n`);
     return EXIT.ok;
   }
   if (views.length === 0) {
-    out.stdout.write(`no worlds${o.state ? ` in state ${o.state}` : ''} in ${db.databaseName}.${STATUS_COLLECTION}\n`);
+    out.stdout.write(`no worlds${o.state ? ` in state ${o.state}` : ''} in ${source}\n`);
     return EXIT.ok;
   }
   out.stdout.write(

@@ -2,7 +2,8 @@
  * Lazily opened connections to Temporal and MongoDB. A server that does not answer becomes one line naming the
  * variable to fix and the (redacted) target, exit code 4 — never a driver stack trace.
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { MongoClient, type Db } from 'mongodb';
 import { CliError, EXIT } from './errors';
 import { redactUri, type CliSettings } from './settings';
@@ -21,20 +22,21 @@ const causeOf = (err: unknown) => (err instanceof Error ? err.message.split('\n'
 export function openConnections(settings: CliSettings): Connections {
   let temporal: Promise<{ connection: Connection; client: Client }> | undefined;
   let mongo: Promise<MongoClient> | undefined;
-  const variable = (v: string, dflt: string) => (v === 'default' ? `${dflt} is not set; tried the default` : v);
 
   return {
     settings,
     async temporal() {
       temporal ??= (async () => {
         try {
-          const connection = await Connection.connect({ address: settings.temporalAddress, connectTimeout: CONNECT_TIMEOUT_MS });
+          // The worker's mapping of address, API key, TLS and metadata (envconfig), shared by both connection kinds.
+          const options = temporalConnectionOptions(settings.temporal) as ConnectionOptions;
+          const connection = await Connection.connect({ ...options, connectTimeout: CONNECT_TIMEOUT_MS });
           // connect() succeeds lazily on some failures; one cheap call proves the namespace answers.
           await connection.workflowService.describeNamespace({ namespace: settings.namespace });
           return { connection, client: new Client({ connection, namespace: settings.namespace }) };
         } catch (err) {
           throw new CliError(
-            `cannot reach Temporal at ${settings.temporalAddress} (${variable(settings.temporalVariable, 'TEMPORAL_ADDRESS')}, namespace ${settings.namespace}): ${causeOf(err)}`,
+            `cannot reach Temporal at ${settings.temporalAddress} (${settings.temporalVariable}, namespace ${settings.namespace}): ${causeOf(err)}`,
             EXIT.unreachable,
           );
         }
@@ -51,7 +53,7 @@ export function openConnections(settings: CliSettings): Connections {
         } catch (err) {
           await client.close().catch(() => {});
           throw new CliError(
-            `cannot reach MongoDB at ${redactUri(settings.mongoUri)} (${variable(settings.mongoVariable, 'MONGODB_URI')}): ${causeOf(err)}`,
+            `cannot reach MongoDB at ${redactUri(settings.mongoUri)} (${settings.mongoVariable}): ${causeOf(err)}`,
             EXIT.unreachable,
           );
         }

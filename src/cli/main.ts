@@ -84,8 +84,13 @@ export function buildProgram(conns: () => Connections, out: Out, setExit: (code:
     .description('recent worlds with their state and cost, newest first')
     .addOption(new Option('-s, --state <state>', 'only worlds in this state').choices(LIST_STATES))
     .option('-l, --limit <n>', 'how many', int('--limit', 1), 20)
+    .addOption(
+      new Option('--source <source>', 'mongo: the status documents (every world); temporal: the search attributes GeneriaWorldId/GeneriaWorldState')
+        .choices(['mongo', 'temporal'])
+        .default('mongo'),
+    )
     .option('--json', 'print JSON')
-    .action(async (o: { state?: string; limit: number; json?: boolean }) => setExit(await list(conns(), o, out)));
+    .action(async (o: { state?: string; limit: number; json?: boolean; source: 'mongo' | 'temporal' }) => setExit(await list(conns(), o, out)));
 
   program
     .command('cost')
@@ -104,7 +109,7 @@ export async function runCli(argv: string[], out: Out = { stdout: process.stdout
   const conns = () => (connections ??= openConnections(readSettings(env)));
   let code: number = EXIT.ok;
   try {
-    await buildProgram(conns, out, (c) => (code = c), ).parseAsync(argv, { from: 'user' });
+    await buildProgram(conns, out, (c) => (code = c)).parseAsync(argv, { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" under exitOverride; commander already printed its usage message.

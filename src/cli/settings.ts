@@ -1,38 +1,50 @@
 /**
- * Where the CLI finds Temporal and MongoDB: the same variables the worker reads (TEMPORAL_ADDRESS or the legacy
- * TEMPORAL_HOST, TEMPORAL_NAMESPACE, MONGODB_URI, MONGODB_DATABASE) with the same defaults, read here rather than
- * through src/config because the CLI needs none of the worker's secrets and must not demand them.
+ * Where the CLI finds Temporal and MongoDB: the worker's own declarations (src/config), so the address, namespace,
+ * API key, TLS/mTLS and Temporal profile file (@temporalio/envconfig) work exactly as they do for the worker — a
+ * Temporal Cloud namespace is configuration only here too.
+ *
+ * The CLI needs none of the worker's provider keys, but the declarations require them; they are filled with a
+ * placeholder the CLI never uses, so an operator's shell does not need them.
  */
+import { ConfigError, loadConfig, type Config } from '../config/config';
+import { VARIABLES } from '../config/registry';
+import { usageError } from './errors';
+
 export interface CliSettings {
+  temporal: Config['temporal'];
   temporalAddress: string;
-  /** Which variable the address came from, for error messages. */
-  temporalVariable: 'TEMPORAL_ADDRESS' | 'TEMPORAL_HOST' | 'default';
+  /** Which setting the address came from, for error messages. */
+  temporalVariable: string;
   namespace: string;
   mongoUri: string;
-  mongoVariable: 'MONGODB_URI' | 'default';
+  mongoVariable: string;
   database: string;
   taskQueue: string;
 }
 
-const set = (v: string | undefined) => (v !== undefined && v.trim() !== '' ? v.trim() : undefined);
+const NOT_USED_BY_THE_CLI = 'not-used-by-the-cli';
 
 export function readSettings(env: Record<string, string | undefined> = process.env): CliSettings {
-  const address = set(env.TEMPORAL_ADDRESS);
-  const host = set(env.TEMPORAL_HOST);
-  const mongo = set(env.MONGODB_URI);
+  const filled = { ...env };
+  for (const v of VARIABLES) if (v.required && !env[v.name]?.trim()) filled[v.name] = NOT_USED_BY_THE_CLI;
+  let config: Config;
+  try {
+    config = loadConfig(filled);
+  } catch (err) {
+    if (ConfigError.is(err)) throw usageError(err.message);
+    throw err;
+  }
   return {
-    temporalAddress: address ?? host ?? 'localhost:7233',
-    temporalVariable: address ? 'TEMPORAL_ADDRESS' : host ? 'TEMPORAL_HOST' : 'default',
-    namespace: set(env.TEMPORAL_NAMESPACE) ?? 'default',
-    mongoUri: mongo ?? 'mongodb://localhost:27017/',
-    mongoVariable: mongo ? 'MONGODB_URI' : 'default',
-    database: set(env.MONGODB_DATABASE) ?? 'generia_ai_worker',
+    temporal: config.temporal,
+    temporalAddress: config.temporal.address,
+    temporalVariable: config.temporal.addressFrom,
+    namespace: config.temporal.namespace,
+    mongoUri: config.mongo.uri,
+    mongoVariable: env.MONGODB_URI?.trim() ? 'MONGODB_URI' : 'MONGODB_URI (default)',
+    database: config.mongo.database,
     // world-service's queue for the root (spec 12); not configurable there either.
     taskQueue: 'ai-worker-main',
   };
 }
 
-/** A URI with any password replaced, for messages. */
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
-}
+export { redactUri } from '../config/config';

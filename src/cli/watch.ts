@@ -36,8 +36,8 @@ export async function watchWorld(db: Db, worldId: string, opts: WatchOptions): P
   const deadline = opts.timeoutMs === undefined ? Infinity : Date.now() + opts.timeoutMs;
   let view = viewOf(worldId, await readStatus(db, worldId));
   for (;;) {
-    if (isFinal(view.state)) break;
     render.update(view);
+    if (isFinal(view.state)) break;
     if (Date.now() >= deadline) {
       render.finish(view, true);
       return EXIT.timeout;
@@ -59,7 +59,8 @@ function jsonLinesRenderer(out: NodeJS.WritableStream): Renderer {
     out.write(`${JSON.stringify({ time: new Date().toISOString(), ...view, ...extra })}\n`);
   };
   return {
-    update: (view) => emit(view),
+    // The final view is printed once, by finish(), marked `final`.
+    update: (view) => (isFinal(view.state) ? undefined : emit(view)),
     finish: (view, timedOut) => emit(view, { final: !timedOut, ...(timedOut ? { timed_out: true } : {}) }),
   };
 }

@@ -14,6 +14,7 @@ import type { GenerateCharacterBatchWorkflow } from './generate-character-batch'
 import type { GenerateWorldImageWorkflow } from './generate-world-image';
 import { Patches } from './patches';
 import { progressQuery, type WorldProgress } from './progress';
+import { withWorldSearchAttributes } from './world-search-attributes';
 import { CANCELLED, cancelRequested, closeTaskLogged, recordDone, runTask, settle } from './run-task';
 import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
@@ -24,7 +25,8 @@ export interface WorldSummary {
 }
 
 export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<WorldSummary>> {
-  return guarded('GenerateWorldDescriptionWorkflow', async () => {
+  // withWorldSearchAttributes: GeneriaWorldId/GeneriaWorldState for `world list` and the Web UI (patched).
+  return guarded('GenerateWorldDescriptionWorkflow', () => withWorldSearchAttributes(worldIdOfTask(task_id), async () => {
     const worldId = worldIdOfTask(task_id);
     // The `progress` query (operator CLI): a handler issues no command, so histories replay unchanged.
     const phase: WorldProgress = { world_id: worldId, phase: 'describing' };
@@ -82,7 +84,7 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     }
     await closeTaskLogged(task_id, 'completed');
     return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
-  });
+  }));
 }
 
 /**

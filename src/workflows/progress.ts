@@ -37,3 +37,14 @@ export const WorldStateSearchAttribute = defineSearchAttributeKey(SEARCH_ATTRIBU
 
 /** World states as search-attribute values (the status document's `status`, plus `cancelled`). */
 export type WorldState = 'in_progress' | 'completed' | 'failed' | 'cancelled';
+
+/** The IndexedValueType of Keyword in Temporal's API (temporal.api.enums.v1.IndexedValueType). */
+const INDEXED_VALUE_TYPE_KEYWORD = 2;
+
+/**
+ * Whether a namespace's custom search attributes (as `OperatorService.ListSearchAttributes` returns them) include
+ * both world attributes as Keyword. Pure, so the worker's check and the CLI's agree.
+ */
+export function hasWorldSearchAttributes(customAttributes: Record<string, unknown> | null | undefined): boolean {
+  return Object.values(SEARCH_ATTRIBUTE_NAMES).every((name) => Number(customAttributes?.[name]) === INDEXED_VALUE_TYPE_KEYWORD);
+}

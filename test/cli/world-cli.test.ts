@@ -139,6 +139,14 @@ describe('world CLI', () => {
     expect(JSON.parse(listed.stdout).map((w: any) => w.world_id)).toContain(worldId);
     const notFailed = await world(['list', '--state', 'failed', '--json']);
     expect(JSON.parse(notFailed.stdout).map((w: any) => w.world_id)).not.toContain(worldId);
+    // The orchestrator wrote its search attributes (the stack's dev server registers them), so visibility finds it.
+    const described = await h.client.workflow.getHandle(`generate-world-description-${worldId}:world-description`).describe();
+    expect(described.searchAttributes).toMatchObject({ GeneriaWorldId: [worldId], GeneriaWorldState: ['completed'] });
+    const visible = await world(['list', '--source', 'temporal', '--state', 'completed', '--json']);
+    expect(visible.stderr).toBe('');
+    expect(JSON.parse(visible.stdout)).toContainEqual(expect.objectContaining({ world_id: worldId, state: 'completed', cost: view.cost }));
+    const table = await world(['list']);
+    expect(table.stdout).toMatch(new RegExp(`${worldId}\\s+completed\\s+finishing\\s+2/2\\s+3/3\\s+\\$\\d`));
 
     // In a pseudo-terminal (util-linux `script`), the same watch draws progress bars instead of JSON.
     const cmd = [process.execPath, 'run', CLI, 'watch', worldId].map((a) => `'${a}'`).join(' ');
@@ -187,6 +195,9 @@ describe('world CLI', () => {
       expect(again.code).toBe(0);
       expect(again.stdout).toContain('already ended: cancelled');
       expect((await world(['list', '--state', 'cancelled', '--json'])).stdout).toContain(worldId);
+      const visible = await world(['list', '--source', 'temporal', '--state', 'cancelled', '--json']);
+      expect(visible.stderr).toBe('');
+      expect(visible.stdout).toContain(worldId);
       // Nothing of the tree is still running once the world says cancelled.
       const orchestrator = await h.client.workflow.getHandle(`generate-world-description-${worldId}:world-description`).describe();
       expect(orchestrator.status.name).toBe('CANCELLED');
