@@ -32,8 +32,18 @@ export const EXPIRES_AT_TTL_INDEX: IndexDescription = { key: { expires_at: 1 }, 
 /** The TTL index declarations, one per expiring collection (kept apart from ALL_COLLECTIONS: FerretDB refuses them). */
 export const RETENTION_INDEXES: readonly CollectionDef[] = EXPIRING_COLLECTIONS.map((def) => ({ ...def, indexes: [EXPIRES_AT_TTL_INDEX] }));
 
-/** Creates the TTL indexes on MongoDB; on FerretDB, which cannot create them, does nothing (the sweeper deletes). */
+/**
+ * `markWorldSettled` finds a world's records by `world_id`; every expiring collection but `provider_calls` has that
+ * index already (collections.ts), so it is added here rather than letting each settle scan that collection.
+ */
+export const WORLD_ID_INDEXES: readonly CollectionDef[] = [{ ...ProviderCallCollection, indexes: [{ key: { world_id: 1 }, name: 'world_id_1' }] }];
+
+/**
+ * Creates the `world_id` index the stamping needs (both servers) and the TTL indexes on MongoDB; on FerretDB, which
+ * cannot create TTL indexes, those are skipped (the sweeper deletes instead).
+ */
 export async function ensureRetentionIndexes(db: Db, opts: { ferretDb: boolean } & EnsureIndexesOptions): Promise<void> {
+  await ensureIndexes(db, WORLD_ID_INDEXES, opts);
   if (opts.ferretDb) return;
   await ensureIndexes(db, RETENTION_INDEXES, opts);
 }
