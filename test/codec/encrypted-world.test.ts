@@ -4,7 +4,8 @@
  * is then read raw from the Temporal server. Neither the user's prompt nor any generated text may appear in them;
  * the histories still decode — with the keys rotated since (a new key added) — and the codec server the Web UI
  * uses decodes a payload taken from the server. The same world then shows retention: its per-world records are
- * deleted by the worker once the (short) retention period has passed.
+ * deleted by the worker once the (short) retention period has passed, and content safety: its first header render
+ * is flagged by the safety check and rendered once more.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { Client, type WorkflowHandle } from '@temporalio/client';
@@ -64,6 +65,8 @@ describe('a world with the payload codec on', () => {
     'no plaintext prompt or generated text in any history; the histories decode after key rotation and through the codec server',
     async () => {
       const worldId = randomUUID();
+      // Content safety in the same world: the first header render is flagged, so it is rendered once more.
+      h.images.flagContent({ match: (task: { width?: number }) => task.width === 1536, times: 1 });
       await client.workflow.start('InitWorldCreationWorkflow', {
         workflowId: rootWorkflowId(worldId),
         taskQueue: 'ai-worker-main',
@@ -76,6 +79,11 @@ describe('a world with the payload codec on', () => {
       expect(JSON.stringify(result)).toContain('completed');
       const status = await h.db.collection('world_generation_status').findOne({ _id: worldId as never });
       expect(status?.status).toBe('completed');
+      expect(h.images.flagged.size).toBe(1);
+      expect(h.images.downloads).not.toContain([...h.images.flagged][0]!);
+      // Both header renders were paid for and counted: every render the stand-in made is in the world's count.
+      expect(status?.api_calls_made_images).toBe(h.images.requests.filter((r) => r.status === 200).length);
+      expect(h.images.requests.filter((r) => r.tasks[0]?.width === 1536)).toHaveLength(2);
 
       // Generated text the world produced: the description, the character, the post.
       const params = await h.db.collection('world_parameters').findOne({ _id: worldId as never });
