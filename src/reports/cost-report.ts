@@ -94,6 +94,11 @@ export interface WorldCostReport {
   status: string;
   /** The world's budget in USD, or null when it has none. */
   budgetUsd: number | null;
+  /**
+   * Worlds with a budget: what the budget holds now — the expected cost of requests still in flight (or whose outcome
+   * stayed unknown) plus the real cost of every answered one (src/domain/budget.ts). Null without a budget.
+   */
+  budgetCommittedUsd: number | null;
   /** Sorted by provider, step, model. */
   lines: CostLine[];
   /** Every counted attempt (for drill-down), in position order. */
@@ -178,11 +183,12 @@ export async function worldCostReport(deps: CostReportDeps, worldId: string): Pr
     Math.abs(totals.imageCostUsd - statusTotals.imageCostUsd) <= COST_EPSILON_USD &&
     totals.promptTokens === statusTotals.promptTokens &&
     totals.completionTokens === statusTotals.completionTokens;
-  const budget = (doc as { budget_usd?: unknown }).budget_usd;
+  const budget = doc.budget_usd;
   return {
     worldId,
     status: doc.status,
     budgetUsd: typeof budget === 'number' ? budget : null,
+    budgetCommittedUsd: typeof budget === 'number' ? num(doc.budget_committed_usd) : null,
     lines,
     entries,
     totals,

@@ -118,6 +118,7 @@ describe('a per-world budget', () => {
 
       const report = (await worldCostReport(createRepositories(h.db), input.world_id))!;
       expect(report.budgetUsd).toBe(0.02);
+      expect(report.budgetCommittedUsd).toBeCloseTo(spent, 12);
       expect(report.matchesStatus).toBe(true);
       expect(report.lines.some((l) => l.step === 'character_batch')).toBe(false);
     },
