@@ -130,6 +130,10 @@ function currentStage(stages: readonly Stage[]): StageName {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The fields of the status document that never change after `initialize`. */
+type FixedLimits = Pick<GenerationStatus, 'api_call_limits_LLM' | 'api_call_limits_images' | 'budget_usd'>;
+const LIMITS_CACHE_SIZE = 10_000;
+
 /** Repository for `world_generation_status`. */
 export function createGenerationStatusRepository(db: Db) {
   const col = collectionOf(db, GenerationStatusCollection);
@@ -137,6 +141,23 @@ export function createGenerationStatusRepository(db: Db) {
 
   async function get(worldId: string): Promise<GenerationStatus | null> {
     return col.findOne({ _id: worldId });
+  }
+
+  /**
+   * The world's call limits and budget, read once per process: `initialize` writes them and nothing changes them
+   * afterwards, so every later reservation of the world skips this read (one round trip per paid call).
+   */
+  const limitsCache = new Map<string, FixedLimits>();
+  async function fixedLimits(worldId: string): Promise<FixedLimits | null> {
+    const cached = limitsCache.get(worldId);
+    if (cached) return cached;
+    const doc = await col.findOne({ _id: worldId }, { projection: { api_call_limits_LLM: 1, api_call_limits_images: 1, budget_usd: 1 } });
+    if (!doc) return null;
+    const limits: FixedLimits = { api_call_limits_LLM: doc.api_call_limits_LLM, api_call_limits_images: doc.api_call_limits_images, budget_usd: doc.budget_usd };
+    // Bounded: the oldest world is forgotten first (Map keeps insertion order); a forgotten world is read again.
+    if (limitsCache.size >= LIMITS_CACHE_SIZE) limitsCache.delete(limitsCache.keys().next().value!);
+    limitsCache.set(worldId, limits);
+    return limits;
   }
 
   async function require(worldId: string): Promise<GenerationStatus> {
@@ -398,7 +419,7 @@ export function createGenerationStatusRepository(db: Db) {
     async reserveApiCall(worldId: string, kind: ApiCallKind, key: string): Promise<ReserveResult> {
       const made = kind === 'llm' ? 'api_calls_made_LLM' : 'api_calls_made_images';
       const limitField = kind === 'llm' ? 'api_call_limits_LLM' : 'api_call_limits_images';
-      const doc = await col.findOne({ _id: worldId }, { projection: { [limitField]: 1 } });
+      const doc = await fixedLimits(worldId);
       if (!doc) return 'missing';
       const limit = doc[limitField];
       const outcome = await keyedIncrement(worldId, key, { [made]: 1 }, { [made]: { $lt: limit } });
@@ -428,7 +449,7 @@ export function createGenerationStatusRepository(db: Db) {
     async reserveCall(worldId: string, kind: ApiCallKind, key: string, expectedUsd: () => number): Promise<CallReservation> {
       const made = kind === 'llm' ? 'api_calls_made_LLM' : 'api_calls_made_images';
       const limitField = kind === 'llm' ? 'api_call_limits_LLM' : 'api_call_limits_images';
-      const doc = await col.findOne({ _id: worldId }, { projection: { [limitField]: 1, budget_usd: 1 } });
+      const doc = await fixedLimits(worldId);
       if (!doc) return { outcome: 'missing', budgetUsd: null, reservedUsd: 0 };
       const limit = doc[limitField];
       const budgetUsd = typeof doc.budget_usd === 'number' ? doc.budget_usd : null;

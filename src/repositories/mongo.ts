@@ -43,6 +43,8 @@ export interface ConnectMongoOptions {
    * Without it, no watchdog runs (tests and scripts that own the client's lifetime).
    */
   watchdog?: Partial<Omit<MongoWatchdogOptions, 'log'>> & { log: WatchdogLog };
+  /** Emit the driver's `commandStarted`/… events (tests and diagnostics count round trips with them). */
+  monitorCommands?: boolean;
 }
 
 /** True when `client` talks to FerretDB (its `buildInfo` carries `ferretdbVersion`). */
@@ -93,7 +95,7 @@ function clientOptions(options: MongoOptions, maxPoolSize: number): MongoClientO
  * so `db` and every collection taken from it stay valid.
  */
 export async function connectMongo(options: MongoOptions, connectOptions: ConnectMongoOptions = {}): Promise<MongoHandle> {
-  const settings = clientOptions(options, options.maxPoolSize);
+  const settings = { ...clientOptions(options, options.maxPoolSize), ...(connectOptions.monitorCommands ? { monitorCommands: true } : {}) };
   const client = new MongoClient(options.uri, settings);
   await client.connect();
   const ferretDb = await isFerretDb(client).catch(() => false);

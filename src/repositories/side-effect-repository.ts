@@ -96,16 +96,17 @@ export function createSideEffectRepository(db: Db) {
 
     /** Stores the created thing's result unless a result is stored already; returns the stored (first) record. */
     async completeCreation<R extends Record<string, unknown>>(key: string, result: R): Promise<CreationRecord> {
-      await col.updateOne({ _id: key, state: 'pending' }, { $set: { state: 'done', result, sent_at: null } });
-      const doc = asCreation(await col.findOne({ _id: key }));
+      // One round trip when this call completes it; the stored record is read only when it was finished already.
+      const completed = await col.findOneAndUpdate({ _id: key, state: 'pending' }, { $set: { state: 'done', result, sent_at: null } }, { returnDocument: 'after' });
+      const doc = asCreation(completed ?? (await col.findOne({ _id: key })));
       if (!doc) throw new NotFoundError(SideEffectCollection.name, key, 'side effect');
       return doc;
     },
 
     /** The creation may have happened but cannot be found: never create it again. Returns the stored record. */
     async markAmbiguous(key: string, reason: string): Promise<CreationRecord> {
-      await col.updateOne({ _id: key, state: 'pending' }, { $set: { state: 'ambiguous', reason } });
-      const doc = asCreation(await col.findOne({ _id: key }));
+      const marked = await col.findOneAndUpdate({ _id: key, state: 'pending' }, { $set: { state: 'ambiguous', reason } }, { returnDocument: 'after' });
+      const doc = asCreation(marked ?? (await col.findOne({ _id: key })));
       if (!doc) throw new NotFoundError(SideEffectCollection.name, key, 'side effect');
       return doc;
     },

@@ -101,9 +101,12 @@ export function createTaskRepository(db: Db) {
      * steps of the same task that finish concurrently (header and icon images) cannot overwrite each other.
      */
     async saveStepResult(id: string, step: string, value: unknown): Promise<void> {
-      // A dotted $set cannot descend into `null`; give the task an empty result object first (idempotent).
-      await col.updateOne({ _id: id, result: null }, { $set: { result: {} } });
-      const updated = await col.updateOne({ _id: id }, { $set: { [`result.${step}`]: value, updated_at: new Date() } } as UpdateFilter<Task>);
+      // A dotted $set cannot descend into `null`. Most steps are their task's first: one write then creates the
+      // result object with this step in it; only a later step takes the dotted write (2 round trips before, always).
+      const now = new Date();
+      const first = await col.updateOne({ _id: id, result: null }, { $set: { result: { [step]: value }, updated_at: now } });
+      if (first.matchedCount === 1) return;
+      const updated = await col.updateOne({ _id: id }, { $set: { [`result.${step}`]: value, updated_at: now } } as UpdateFilter<Task>);
       if (updated.matchedCount === 0) throw new NotFoundError(TaskCollection.name, id, 'task');
     },
 

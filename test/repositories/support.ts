@@ -23,10 +23,10 @@ export interface TestDb {
 }
 
 /** Opens a client on a database unique to this run (`<prefix>_<random>`). */
-export async function openTestDb(prefix: string): Promise<TestDb> {
+export async function openTestDb(prefix: string, opts: { monitorCommands?: boolean } = {}): Promise<TestDb> {
   const database = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
   // Through connectMongo, as the worker does, so FerretDB gets the same per-document write serialisation.
-  const handle = await connectMongo({ uri: await mongoUri(), database, maxPoolSize: 50, minPoolSize: 0 });
+  const handle = await connectMongo({ uri: await mongoUri(), database, maxPoolSize: 50, minPoolSize: 0 }, opts);
   return {
     client: handle.client,
     db: handle.db,
