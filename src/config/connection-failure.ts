@@ -53,6 +53,16 @@ export const temporalTarget = (config: Config): ConnectionTarget => ({
   target: `${config.temporal.address}${config.temporal.tls ? ' (TLS)' : ''}, namespace ${config.temporal.namespace}`,
 });
 
+/**
+ * The namespace, checked right after connecting: otherwise the first Worker.create fails with a multi-line
+ * core error ("Namespace x was not found or otherwise could not be described: Status { … }").
+ */
+export const namespaceTarget = (config: Config): ConnectionTarget => ({
+  what: 'the Temporal namespace',
+  variable: 'TEMPORAL_NAMESPACE',
+  target: `${config.temporal.namespace} on ${config.temporal.address}`,
+});
+
 /** Runs a start-up connection and turns its failure into a {@link ConnectionFailure}. */
 export async function namedConnect<T>(target: ConnectionTarget, connect: () => Promise<T>): Promise<T> {
   try {

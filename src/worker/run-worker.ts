@@ -10,7 +10,7 @@ import { createMediaUploader } from '../clients/media-uploader';
 import { createRunwareClient } from '../clients/runware-client';
 import { createServiceClients } from '../clients/service-clients';
 import { describeConfig, type Config } from '../config/config';
-import { mongoTarget, namedConnect, temporalTarget } from '../config/connection-failure';
+import { mongoTarget, namedConnect, namespaceTarget, temporalTarget } from '../config/connection-failure';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { redactActivityFailures } from '../errors';
 import type { Logger } from '../logger';
@@ -103,6 +103,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
   try {
     // Address, namespace, API key, TLS/mTLS as @temporalio/envconfig resolves them (src/config/vars/temporal.ts).
     connection = await namedConnect(temporalTarget(config), () => NativeConnection.connect(temporalConnectionOptions(config.temporal)));
+    const conn = connection;
+    await namedConnect(namespaceTarget(config), () => conn.workflowService.describeNamespace({ namespace: config.temporal.namespace }));
     for (const role of config.worker.roles) {
       const workflows =
         role === 'main'

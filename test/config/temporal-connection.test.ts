@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { NativeConnection } from '@temporalio/worker';
 import { ConfigError, describeConfig, loadConfig } from '../../src/config/config';
+import { ConnectionFailure, namedConnect, namespaceTarget } from '../../src/config/connection-failure';
 import { temporalConnectionOptions } from '../../src/config/temporal-connection';
 import { getStack, STACK_TIMEOUT_MS } from '../support/stack';
 
@@ -171,6 +172,19 @@ describe('a real mTLS connection', () => {
         (e: unknown) => String(e),
       );
       expect(failed).not.toBe('connected');
+
+      // A namespace that does not exist is one line naming TEMPORAL_NAMESPACE (the worker checks it right after
+      // connecting, before Worker.create would fail with a multi-line core error).
+      const wrongNs = loadConfig({ ...base, TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_NAMESPACE: 'generia.nope' });
+      const plain = await NativeConnection.connect(temporalConnectionOptions(wrongNs.temporal));
+      try {
+        const err = await namedConnect(namespaceTarget(wrongNs), () => plain.workflowService.describeNamespace({ namespace: 'generia.nope' })).catch((e: unknown) => e);
+        expect(ConnectionFailure.is(err)).toBe(true);
+        expect((err as Error).message).toMatch(/^cannot connect to the Temporal namespace at generia\.nope on .* \(TEMPORAL_NAMESPACE\): .*not found/);
+        expect((err as Error).message.split('\n')).toHaveLength(1);
+      } finally {
+        await plain.close();
+      }
     },
     STACK_TIMEOUT_MS,
   );
