@@ -3,6 +3,7 @@
  * Parsing never stops at the first problem: every bad variable is reported, one per line, never echoing a secret.
  */
 import * as v from 'valibot';
+import { redactText } from '../domain/redact';
 
 import { DeriveProblem, type EnvVar, type Section } from './define';
 import { SECTIONS, VARIABLES } from './registry';
@@ -56,7 +57,8 @@ function parseVariable(variable: EnvVar<unknown>, env: Record<string, string | u
   if (raw === undefined) return variable.required ? { ok: false, problem: 'is missing or empty' } : { ok: true, value: undefined };
   const result = v.safeParse(variable.schema, raw, { abortPipeEarly: true });
   if (result.success) return { ok: true, value: result.output };
-  const message = result.issues[0].message;
+  // Messages may echo the value: a URL in it loses its user-info and query like everywhere else in errors.
+  const message = redactText(result.issues[0].message);
   // A secret's schema may echo its input; never let the value through.
   return { ok: false, problem: variable.secret ? message.split(raw).join('***') : message };
 }

@@ -68,3 +68,15 @@ describe('configuration', () => {
     expect(text).toContain('https://gateway.example/v1?[redacted]');
   });
 });
+
+test('a configuration error that echoes a bad URL-like value shows it without credentials or query', () => {
+  let message = '';
+  try {
+    loadConfig({ OPENROUTER_API_KEY: 'sk-x', RUNWARE_API_KEY: 'rw-y', LLM_TIMEOUT_MS: 'https://user:hunter2-pass@x.example/?key=abcdef123456' });
+  } catch (err) {
+    message = (err as Error).message;
+  }
+  expect(message).toContain('LLM_TIMEOUT_MS');
+  expect(message).not.toContain('hunter2-pass');
+  expect(message).not.toContain('abcdef123456');
+});
