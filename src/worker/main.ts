@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, unknownVariableWarnings } from '../config/config';
 import { ConnectionFailure } from '../config/connection-failure';
 import { setupObservability } from '../observability';
+import { workflowBundleFor } from '../observability/workflow-modules';
 import { runWorker, type RunningWorker } from './run-worker';
 
 async function main(): Promise<number> {
@@ -32,7 +33,9 @@ async function main(): Promise<number> {
   // Misspelt variables with our prefixes would otherwise be ignored in silence.
   for (const warning of unknownVariableWarnings()) log.warn(warning);
 
-  const prebuilt = config.worker.workflowBundlePath ?? fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+  const plainBundle = config.worker.workflowBundlePath ?? fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+  // With tracing on, the bundle with the OpenTelemetry workflow interceptors (src/observability/workflow-modules.ts).
+  const prebuilt = existsSync(plainBundle) ? workflowBundleFor(plainBundle, obs.tracing.enabled, existsSync, log.warn) : plainBundle;
   const source = existsSync(prebuilt)
     ? { bundlePath: prebuilt }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) };

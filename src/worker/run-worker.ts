@@ -124,10 +124,10 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
           // The scope goes first, so every line and audit row written inside (spans and redaction included) names the world.
           interceptors: {
             activity: [activityScopeInterceptor, ...(tracing?.activityInterceptors ?? []), redactActivityFailures],
-            ...(role === 'main' && source.workflowsPath ? { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } : {}),
+            ...(role === 'main' && source.workflowsPath && tracing?.enabled ? { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] } : {}),
           },
-          // The bundled OTel workflow interceptors send their spans through this sink (dropped when tracing is off).
-          ...(role === 'main' && tracing ? { sinks: tracing.sinks } : {}),
+          // The traced bundle's OTel workflow interceptors send their spans through this sink.
+          ...(role === 'main' && tracing?.enabled ? { sinks: tracing.sinks } : {}),
           ...workflows,
           ...roleOptions(role, config),
         }),

@@ -10,12 +10,17 @@
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Client, Connection } from '@temporalio/client';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { bundleWorkflows, WORKFLOWS_ENTRY } from '../../scripts/build';
 import { freePort } from '../../dev/stack/readiness';
 import { createClientTracing, type ClientTracing } from '../../src/observability/client-tracing';
+import { tracedBundlePath } from '../../src/observability/workflow-modules';
 import { getStack, STACK_TIMEOUT_MS } from '../support/stack';
 import { startWorldHarness, type WorldHarness } from '../support/world-harness';
 import { harnessEnv, workerPathOf } from '../worker/worker-process';
@@ -40,6 +45,8 @@ beforeAll(async () => {
   const stack = await getStack();
   h = await startWorldHarness();
   h.signal('SIGTERM');
+  // The traced bundle beside the harness's plain one, as `bun run build` writes it: the worker must pick it itself.
+  writeFileSync(tracedBundlePath(h.workflowBundlePath), await bundleWorkflows(WORKFLOWS_ENTRY, true));
   await h.exited;
 
   const port = await freePort();
@@ -163,6 +170,18 @@ test(
       expect(c.traceparent?.split('-')[1]).toBe(linked);
     }
 
+    // Tracing can be switched off: this world's histories, made by the traced bundle, replay on the plain one.
+    const histories: { workflowId: string; history: Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>> }[] = [];
+    for await (const wf of client.workflow.list({ query: 'ExecutionStatus="Completed"' })) {
+      if (wf.workflowId.includes(worldId)) histories.push({ workflowId: wf.workflowId, history: await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory() });
+    }
+    expect(histories.length).toBeGreaterThan(5);
+    const replayFailures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: h.workflowBundlePath } }, histories)) {
+      if (r.error) replayFailures.push(`${r.workflowId}: ${r.error.message.split('\n')[0]}`);
+    }
+    expect(replayFailures).toEqual([]);
+
     // Drain: a world whose LLM request takes 6 s is in flight when SIGTERM arrives.
     h.llm.setLatency(6_000);
     const served = h.llm.requests.length;
@@ -214,8 +233,43 @@ test(
     expect(finished).toMatchObject({ level: 'info', status: 'completed', characters_created: 2, posts_created: doc.posts_created, llm_calls: doc.api_calls_made_LLM });
     expect(finished?.cost_usd).toBeGreaterThan(0);
     expect(finished?.duration_s).toBeGreaterThan(0);
+    expect(stdout).not.toContain('no traced workflow bundle');
     // The SDK's own lines come through the same logger (component set by the adapter).
     expect(parsed.some((l) => l.component === 'temporal' && l.message === 'Worker state changed')).toBe(true);
+  },
+  STACK_TIMEOUT_MS,
+);
+
+/** Every golden history of every release (test/golden/histories), which earlier releases recorded untraced. */
+function goldenHistories() {
+  const root = join(REPO_ROOT, 'test/golden/histories');
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (f.endsWith('.json')) files.push(p);
+    }
+  };
+  walk(root);
+  return files.map((f) => ({ workflowId: f.slice(root.length + 1), history: historyFromJSON(JSON.parse(readFileSync(f, 'utf8'))) }));
+}
+
+test(
+  'tracing can be switched on under worlds in flight: every golden history replays on the traced bundle',
+  async () => {
+    const histories = goldenHistories();
+    expect(histories.length).toBeGreaterThan(0);
+    const failures: string[] = [];
+    let replayed = 0;
+    // The sink the traced bundle's interceptors call (the worker registers it when tracing is on).
+    const sinks = { exporter: { export: { fn: () => {}, callDuringReplay: false } } };
+    for await (const r of Worker.runReplayHistories({ workflowBundle: { codePath: tracedBundlePath(h.workflowBundlePath) }, sinks }, histories)) {
+      replayed += 1;
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.name}: ${r.error.message.split('\n')[0]}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(histories.length);
   },
   STACK_TIMEOUT_MS,
 );
