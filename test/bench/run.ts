@@ -109,7 +109,9 @@ export interface BenchResult {
   quickFigures: Record<string, number>;
   checks: Check[];
   exactness: string[];
-  /** True when no check regressed and every world was exact. */
+  /** Scenarios that could not finish (their error). */
+  errors: string[];
+  /** True when every scenario finished, no check regressed and every world was exact. */
   ok: boolean;
 }
 
@@ -150,6 +152,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     quickFigures: {},
     checks: [],
     exactness: [],
+    errors: [],
     ok: true,
   };
   log(`bench: ${opts.only.join(', ')}; table ${opts.table.name}; ${opts.runs} run(s) each; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
@@ -160,26 +163,37 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     log(`worker ready in ${ctx.h.startupMs.toFixed(0)} ms; idle RSS ${result.idleRssMiB.toFixed(0)} MiB`);
     for (const name of opts.only) {
       log(`\n== ${name}`);
-      if (name in WORLD_SIZES) {
-        const table = name === 'legacy-3x10' ? LATENCY_TABLES['fixed-1000-500']! : opts.table;
-        ctx.setTable(table);
-        const runs = name === 'world-25x150' ? Math.max(1, Math.min(opts.runs, 5)) : opts.runs;
-        const r = await runWorldScenario(ctx, WORLD_SIZES[name]!, runs, log);
-        result.worlds[name] = { ...r, table: table.name };
-        result.exactness.push(...r.exactness.map((e) => `${name}: ${e}`));
-      } else if (name === 'hops') {
-        result.hops = await runHopScenario(ctx, { runs: opts.quick ? 2 : opts.runs, quick: opts.quick }, log);
-        result.exactness.push(...result.hops.exactness.map((e) => `hops: ${e}`));
-      } else if (name === 'capacity') {
-        ctx.setTable(opts.table);
-        result.capacity = await runCapacityScenario(ctx, { levels: opts.levels, limit: 1.3, budgetMs: opts.capacityBudgetMs, idleRssBytes: result.idleRssMiB * MiB }, log);
-        for (const l of result.capacity.levels) result.exactness.push(...l.exactness.map((e) => `capacity ${l.concurrency}: ${e}`));
-      } else if (name === 'startup') {
-        result.startup = await runStartupScenario(ctx, opts.runs, log);
+      try {
+        await runScenario(name);
+      } catch (err) {
+        // One broken scenario must not lose the others' figures: recorded, reported, and the run fails.
+        const message = err instanceof Error ? err.message : String(err);
+        result.errors.push(`${name}: ${message}`);
+        log(`  FAILED: ${message.split('\n')[0]}`);
       }
     }
   } finally {
     await ctx.close();
+  }
+
+  async function runScenario(name: ScenarioName): Promise<void> {
+    if (name in WORLD_SIZES) {
+      const table = name === 'legacy-3x10' ? LATENCY_TABLES['fixed-1000-500']! : opts.table;
+      ctx.setTable(table);
+      const runs = name === 'world-25x150' ? Math.max(1, Math.min(opts.runs, 5)) : opts.runs;
+      const r = await runWorldScenario(ctx, WORLD_SIZES[name]!, runs, log);
+      result.worlds[name] = { ...r, table: table.name };
+      result.exactness.push(...r.exactness.map((e) => `${name}: ${e}`));
+    } else if (name === 'hops') {
+      result.hops = await runHopScenario(ctx, { runs: opts.quick ? 2 : opts.runs, quick: opts.quick }, log);
+      result.exactness.push(...result.hops.exactness.map((e) => `hops: ${e}`));
+    } else if (name === 'capacity') {
+      ctx.setTable(opts.table);
+      result.capacity = await runCapacityScenario(ctx, { levels: opts.levels, limit: 1.3, budgetMs: opts.capacityBudgetMs, idleRssBytes: result.idleRssMiB * MiB }, log);
+      for (const l of result.capacity.levels) result.exactness.push(...l.exactness.map((e) => `capacity ${l.concurrency}: ${e}`));
+    } else if (name === 'startup') {
+      result.startup = await runStartupScenario(ctx, opts.runs, log);
+    }
   }
 
   const quickWorld = result.worlds['legacy-3x10'] ?? result.worlds['world-3x10'];
@@ -206,7 +220,7 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
       if (result.checks.some((c) => c.verdict === 'skipped')) log(`\nmachine overloaded (other load ≈ ${(loadPerCpu * cpus().length).toFixed(1)} on ${cpus().length} CPUs): timing figures reported, not checked`);
     }
   }
-  result.ok = result.exactness.length === 0 && !result.checks.some((c) => c.verdict === 'regressed' || c.verdict === 'missing');
+  result.ok = result.errors.length === 0 && result.exactness.length === 0 && !result.checks.some((c) => c.verdict === 'regressed' || c.verdict === 'missing');
   return result;
 }
 
@@ -270,6 +284,7 @@ export function report(r: BenchResult): string {
     lines.push('', 'baseline check (lower is better; limit = baseline × (1 + margin)):');
     lines.push(...table(['figure', 'kind', 'baseline', 'measured', 'limit', 'verdict'], r.checks.map((c) => [c.figure, c.kind, String(c.baseline), c.measured.toPrecision(4), c.limit.toPrecision(4), c.verdict])));
   }
+  if (r.errors.length > 0) lines.push('', `scenarios FAILED:\n  ${r.errors.join('\n  ')}`);
   lines.push('', r.exactness.length === 0 ? 'exactness: every world exact (counters, costs, items = what the stand-ins served)' : `exactness VIOLATED:\n  ${r.exactness.join('\n  ')}`);
   return lines.join('\n');
 }

@@ -42,7 +42,14 @@ export async function runCapacityScenario(
       stoppedBecause = `time budget (${Math.round(opts.budgetMs / 1000)} s) spent before level ${n}`;
       break;
     }
-    const b = await runWorldBatch(ctx, { characters: 3, posts: 10 }, n);
+    let b;
+    try {
+      b = await runWorldBatch(ctx, { characters: 3, posts: 10 }, n);
+    } catch (err) {
+      // e.g. a world that did not finish within the batch timeout: the level failed; keep the levels measured so far.
+      stoppedBecause = `level ${n} failed: ${(err as Error).message.split('\n')[0]}`;
+      break;
+    }
     const ratios = b.worlds.map((w) => w.wOverB).sort((x, y) => x - y);
     const level: CapacityLevel = {
       concurrency: n,
