@@ -31,13 +31,21 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     // The `progress` query (operator CLI): a handler issues no command, so histories replay unchanged.
     const phase: WorldProgress = { world_id: worldId, phase: 'describing' };
     setHandler(progressQuery, () => phase);
+    // Release 0.3: publishing the world and planning its children are independent, so they run side by side, and the
+    // finishing stage opens beside finishWorld (its moves are monotonic): two sequential hops fewer.
+    const fewerHops = patched(Patches.orchestratorFewerHops);
+    let planned: { worldImageTaskId: string; characterBatchTaskId: string | null } | null = null;
     await runTask({
       taskId: task_id,
       step: 'world description',
       // startWorld already set world_description in progress, before this workflow started.
       body: async () => {
         await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_description' }));
-        await services.publishWorldParams({ taskId: task_id });
+        if (fewerHops) {
+          [, planned] = await Promise.all([services.publishWorldParams({ taskId: task_id }), progress.planWorldChildren({ taskId: task_id })]);
+        } else {
+          await services.publishWorldParams({ taskId: task_id });
+        }
       },
       beforeClose: ({ reason }) => [
         { name: 'advanceStage', run: () => progress.advanceStage({ worldId, stage: 'world_description', status: 'failed', reason }) },
@@ -54,16 +62,21 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     let failure: string | undefined;
     phase.phase = 'generating';
     try {
-      const [plan] = await recordDone(() =>
-        Promise.all([
-          progress.planWorldChildren({ taskId: task_id }),
-          progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' }),
-        ]),
-      );
+      // The description stage completes beside the children's start (new path) or before it (release before).
+      const described = planned ? recordDone(() => progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' })) : null;
+      const [plan] = planned
+        ? [planned]
+        : await recordDone(() =>
+            Promise.all([
+              progress.planWorldChildren({ taskId: task_id }),
+              progress.advanceStage({ worldId, stage: 'world_description', status: 'completed' }),
+            ]),
+          );
       const children: Promise<unknown>[] = [runChild<typeof GenerateWorldImageWorkflow>('GenerateWorldImageWorkflow', TaskTypes.worldImage, plan.worldImageTaskId)];
       if (plan.characterBatchTaskId) {
         children.push(runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.characterBatchTaskId));
       }
+      if (described) await described;
       // Failures inside the subtree are recorded by the children themselves; the final status is
       // settled from what exists, not from which promise rejected.
       await Promise.allSettled(children);
@@ -74,8 +87,10 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     if (cancelRequested() && patched(Patches.settleOnCancel)) return settleCancelledWorld(worldId, task_id, phase);
 
     phase.phase = 'finishing';
-    await progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
+    const opening = progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
+    if (!fewerHops) await opening;
     const outcome = await progress.finishWorld({ worldId, ...(failure !== undefined ? { failure } : {}) });
+    if (fewerHops) await opening;
     Object.assign(phase, { phase: outcome.status, summary: outcome.summary });
     if (outcome.status === 'failed') {
       // The status document already says why; failing here makes the Temporal UI say so too.

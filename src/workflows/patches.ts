@@ -47,4 +47,11 @@ export const Patches = {
    * (world-search-attributes.ts). Asked at the start of the workflow.
    */
   worldSearchAttributes: 'world-search-attributes',
+  /**
+   * Release 0.3, GenerateWorldDescriptionWorkflow: after the description, publishWorldParams and planWorldChildren
+   * run side by side (inside the description's step, so a failure of either fails the description as publishing
+   * did), the description stage completes beside the children's start, and the finishing stage opens beside
+   * finishWorld (stage moves are monotonic, so finishWorld's final move wins either order). Asked at the start.
+   */
+  orchestratorFewerHops: 'orchestrator-fewer-hops',
 } as const;
