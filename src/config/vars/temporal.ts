@@ -45,19 +45,23 @@ export const TEMPORAL_PROFILE = envVar({
   defaultText: '`default`',
 });
 
-const pem = (name: string, what: string, secret = false) =>
-  envVar({ name, schema: text(), secret, doc: what, expected: secret ? 'a PEM block (inline)' : 'a path to a PEM file' });
+const pemPath = (name: string, doc: string) => envVar({ name, schema: text(), doc, expected: 'a path to a PEM file' });
+/** The PEM text itself, for secret stores that hand out values rather than files. */
+const pemData = (name: string, pathVariable: string, secret = false) =>
+  envVar({ name, schema: text(), secret, doc: `Same as ${pathVariable}, inline.`, expected: 'a PEM block (inline; newlines kept)' });
 
-const TLS_SERVER_CA_CERT_PATH = pem('TEMPORAL_TLS_SERVER_CA_CERT_PATH', 'CA certificate that signed the server certificate (self-hosted with a private CA); unset = system roots.');
-const TLS_SERVER_CA_CERT_DATA = envVar({ ...pemData('TEMPORAL_TLS_SERVER_CA_CERT_DATA', 'Same as TEMPORAL_TLS_SERVER_CA_CERT_PATH, inline.') });
-const TLS_CLIENT_CERT_PATH = pem('TEMPORAL_TLS_CLIENT_CERT_PATH', 'Client certificate for mTLS (Temporal Cloud with certificates); needs the key too.');
-const TLS_CLIENT_CERT_DATA = envVar({ ...pemData('TEMPORAL_TLS_CLIENT_CERT_DATA', 'Same as TEMPORAL_TLS_CLIENT_CERT_PATH, inline.') });
-const TLS_CLIENT_KEY_PATH = pem('TEMPORAL_TLS_CLIENT_KEY_PATH', 'Private key of the client certificate.');
-const TLS_CLIENT_KEY_DATA = envVar({ ...pemData('TEMPORAL_TLS_CLIENT_KEY_DATA', 'Same as TEMPORAL_TLS_CLIENT_KEY_PATH, inline.'), secret: true });
-
-function pemData(name: string, doc: string) {
-  return { name, schema: text(), doc, expected: 'a PEM block (inline; newlines kept)' } as const;
-}
+const TLS_SERVER_CA_CERT_PATH = pemPath(
+  'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  'CA certificate that signed the server certificate (self-hosted with a private CA); unset = system roots.',
+);
+const TLS_SERVER_CA_CERT_DATA = pemData('TEMPORAL_TLS_SERVER_CA_CERT_DATA', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH');
+const TLS_CLIENT_CERT_PATH = pemPath(
+  'TEMPORAL_TLS_CLIENT_CERT_PATH',
+  'Client certificate for mTLS (Temporal Cloud with certificates); needs the key too.',
+);
+const TLS_CLIENT_CERT_DATA = pemData('TEMPORAL_TLS_CLIENT_CERT_DATA', 'TEMPORAL_TLS_CLIENT_CERT_PATH');
+const TLS_CLIENT_KEY_PATH = pemPath('TEMPORAL_TLS_CLIENT_KEY_PATH', 'Private key of the client certificate.');
+const TLS_CLIENT_KEY_DATA = pemData('TEMPORAL_TLS_CLIENT_KEY_DATA', 'TEMPORAL_TLS_CLIENT_KEY_PATH', true);
 
 const TLS_DISABLE_HOST_VERIFICATION = envVar({
   name: 'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
