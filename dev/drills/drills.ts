@@ -313,17 +313,17 @@ const IMAGE_STORM: { label: string; fault: ImageFault }[] = [
   { label: 'schema-invalid body', fault: { status: 200, body: { data: 'not a list' } } },
 ];
 /** Every schema takes one fault; the extra faults go to schemas a world asks for several times (never a singleton twice). */
+// Release 0.3 worlds no longer ask for CharacterAvatarPromptResponse or PostImagePromptResponse (the profile and the
+// post write those prompts), so a fault queued for them would never be taken.
 const LLM_SCHEMAS = [
   'WorldDescriptionResponse',
   'ImagePromptResponse',
   'CharacterBatchResponse',
   'CharacterDetailResponse',
-  'CharacterAvatarPromptResponse',
   'PostBatchResponse',
   'PostDetailResponse',
-  'PostImagePromptResponse',
 ];
-const REPEATED_SCHEMAS = ['CharacterDetailResponse', 'CharacterAvatarPromptResponse', 'PostBatchResponse', 'PostDetailResponse', 'PostImagePromptResponse'];
+const REPEATED_SCHEMAS = ['CharacterDetailResponse', 'PostBatchResponse', 'PostDetailResponse'];
 
 const providerStorm: Drill = {
   name: 'provider-storm',
