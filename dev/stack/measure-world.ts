@@ -6,6 +6,7 @@
  *
  *   bun run dev/stack/measure-world.ts [--backend sqlite|postgresql] [--worlds 1] [--chars 3] [--posts 10]
  *       [--llm 1000] [--image 500] [--env KEY=VALUE ...] [--cpu-prof DIR] [--heap-prof DIR] [--json FILE]
+ *       [--startup N] [--idle-ms MS]
  *
  * The worker is the production build under Node 24 (test/support/world-harness.ts); `--env` passes worker
  * settings (e.g. `--env MAX_CACHED_WORKFLOWS=100`). `--cpu-prof DIR` runs the worker with `node --cpu-prof`
@@ -33,6 +34,9 @@ const { values: args } = parseArgs({
     'heap-prof': { type: 'string' },
     json: { type: 'string' },
     'idle-ms': { type: 'string', default: '3000' },
+    proxy: { type: 'string' },
+    'memory-breakdown': { type: 'boolean', default: false },
+    startup: { type: 'string', default: '0' },
   },
 });
 
@@ -145,6 +149,79 @@ async function startProxy(upstreamPort: number, counter: CommandCounter): Promis
   return { port, server };
 }
 
+/**
+ * `--proxy UPSTREAM_PORT`: the counting proxy alone, in its own process (the harness bundles the workflow code
+ * in-process, which would starve a proxy on the same event loop). Prints its port, then answers `start` / `stop`
+ * lines on stdin; `stop` prints the counts as one JSON line.
+ */
+if (args.proxy) {
+  const counter = new CommandCounter();
+  const proxy = await startProxy(Number(args.proxy), counter);
+  console.log(JSON.stringify({ port: proxy.port }));
+  for await (const line of console) {
+    if (line.trim() === 'start') counter.start();
+    if (line.trim() === 'stop') {
+      counter.stop();
+      console.log(JSON.stringify(Object.fromEntries(counter.counts)));
+    }
+  }
+  process.exit(0);
+}
+
+/** Starts the proxy process; `count(fn)` returns the commands sent while `fn` ran. */
+async function startProxyProcess(upstreamPort: number) {
+  const child = Bun.spawn(['bun', 'run', import.meta.path, '--proxy', String(upstreamPort)], { stdin: 'pipe', stdout: 'pipe', stderr: 'inherit' });
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = '';
+  const nextLine = async (): Promise<string> => {
+    for (;;) {
+      const i = buffered.indexOf('\n');
+      if (i >= 0) {
+        const line = buffered.slice(0, i);
+        buffered = buffered.slice(i + 1);
+        return line;
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('proxy exited');
+      buffered += value;
+    }
+  };
+  const { port } = JSON.parse(await nextLine()) as { port: number };
+  return {
+    port,
+    start: () => void child.stdin.write('start\n'),
+    async stop(): Promise<Map<string, number>> {
+      void child.stdin.write('stop\n');
+      return new Map(Object.entries(JSON.parse(await nextLine()) as Record<string, number>));
+    },
+    kill: () => child.kill(),
+  };
+}
+
+/**
+ * `process.memoryUsage()` of the worker's main thread, through the inspector (`--memory-breakdown` runs the worker
+ * with `--inspect` on a free port). What is not the main thread's V8 heap or external memory is the workflow
+ * thread's isolate, the Rust core, code and native buffers.
+ */
+async function workerMemoryUsage(port: number): Promise<Record<string, number>> {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { webSocketDebuggerUrl: string }[];
+  const ws = new WebSocket(targets[0]!.webSocketDebuggerUrl);
+  await new Promise((r, j) => {
+    ws.onopen = r;
+    ws.onerror = j;
+  });
+  const answer = new Promise<string>((r) => {
+    ws.onmessage = (m) => {
+      const msg = JSON.parse(String(m.data)) as { id?: number; result?: { result?: { value?: string } } };
+      if (msg.id === 1) r(msg.result?.result?.value ?? '{}');
+    };
+  });
+  ws.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true } }));
+  const usage = JSON.parse(await answer) as Record<string, number>;
+  ws.close();
+  return Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round(v / 2 ** 20)]));
+}
+
 const workerEnv: Record<string, string> = Object.fromEntries(
   (args.env ?? []).map((kv) => {
     const i = kv.indexOf('=');
@@ -155,11 +232,12 @@ const nodeOptions = [
   ...(args['cpu-prof'] ? [`--cpu-prof`, `--cpu-prof-dir=${args['cpu-prof']}`] : []),
   ...(args['heap-prof'] ? [`--heap-prof`, `--heap-prof-dir=${args['heap-prof']}`] : []),
 ];
+const inspectPort = args['memory-breakdown'] ? await freePort() : undefined;
+if (inspectPort) nodeOptions.push(`--inspect=127.0.0.1:${inspectPort}`);
 if (nodeOptions.length > 0) workerEnv.NODE_OPTIONS = nodeOptions.join(' ');
 
 const mongo = await startMongoServer({ backend: args.backend as MongoBackend, log: (l) => process.stderr.write(`[measure] ${l}\n`) });
-const counter = new CommandCounter();
-const proxy = await startProxy(mongo.port, counter);
+const proxy = await startProxyProcess(mongo.port);
 process.env.MONGODB_URI = `mongodb://127.0.0.1:${proxy.port}/`;
 
 const t0 = performance.now();
@@ -173,9 +251,18 @@ try {
   h.images.setLatency(Number(args.image));
   await Bun.sleep(Number(args['idle-ms']));
   const idle = memoryMiB(workerPid);
+  const idleBreakdown = inspectPort ? await workerMemoryUsage(inspectPort) : undefined;
+  // Start-up to ready (every role polling) of further workers with the prebuilt bundle, on a warm stack.
+  const startups: number[] = [];
+  for (let i = 0; i < Number(args.startup); i++) {
+    const s0 = performance.now();
+    const extra = await h.spawnWorker();
+    startups.push(Math.round(performance.now() - s0));
+    await extra.stop();
+  }
   const cpu0 = cpuSeconds(workerPid);
   const db0 = dbPids.reduce((s, p) => s + treeCpuSeconds(p), 0);
-  counter.start();
+  proxy.start();
   const worlds = Number(args.worlds);
   const started = performance.now();
   const ids = Array.from({ length: worlds }, () => crypto.randomUUID());
@@ -186,7 +273,9 @@ try {
       return { id, status: s.status, error: s.error ?? null, wall: (performance.now() - started) / 1000, s };
     }),
   );
-  counter.stop();
+  const endBreakdown = inspectPort ? await workerMemoryUsage(inspectPort) : undefined;
+  const counts = await proxy.stop();
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
   const wall = (performance.now() - started) / 1000;
   const cpu = cpuSeconds(workerPid) - cpu0;
   const dbCpu = dbPids.reduce((s, p) => s + treeCpuSeconds(p), 0) - db0;
@@ -199,6 +288,7 @@ try {
   const sum = (f: string) => statuses.reduce((a, x) => a + Number(x.s[f] ?? 0), 0);
   const exact = {
     completed: statuses.filter((s) => s.status === 'completed').length,
+    errors: statuses.flatMap((s) => (s.error ? [String(s.error)] : [])),
     llm_calls: [sum('api_calls_made_LLM'), llmCalls],
     image_calls: [sum('api_calls_made_images'), imageCalls],
     llm_cost: [sum('llm_cost_total'), llmCost],
@@ -206,13 +296,14 @@ try {
     users: [sum('users_created'), h.services.state.characters.size],
     posts: [sum('posts_created'), h.services.state.posts.size],
   };
-  const sorted = [...counter.counts.entries()].sort((a, b) => b[1] - a[1]);
+  const sorted = [...counts.entries()].sort((a, b) => b[1] - a[1]);
   const result = {
     backend: args.backend,
     worlds,
     size: `${args.chars}x${args.posts}`,
     env: workerEnv,
     ready_ms: Math.round(readyMs),
+    startup_ms: startups,
     wall_s: +wall.toFixed(2),
     world_walls_s: statuses.map((s) => +s.wall.toFixed(2)),
     worker_cpu_s: +cpu.toFixed(2),
@@ -221,8 +312,9 @@ try {
     idle_rss_mib: +idle.rss.toFixed(0),
     end_rss_mib: +mem.rss.toFixed(0),
     peak_rss_mib: +mem.hwm.toFixed(0),
-    db_commands: counter.total(),
-    db_commands_per_world: +(counter.total() / worlds).toFixed(0),
+    ...(idleBreakdown ? { idle_main_thread_mib: idleBreakdown, end_main_thread_mib: endBreakdown } : {}),
+    db_commands: total,
+    db_commands_per_world: +(total / Math.max(worlds, 1)).toFixed(0),
     exact,
     commands: Object.fromEntries(sorted),
   };
@@ -231,7 +323,7 @@ try {
 } finally {
   await h.stop();
   await stopSharedStack();
-  proxy.server.close();
+  proxy.kill();
   await mongo.stop();
 }
 process.exit(0);
