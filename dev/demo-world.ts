@@ -116,6 +116,9 @@ async function startWorker(workerPath: string, env: Record<string, string>, logF
   return child;
 }
 
+/** How the world ended (its watch exit code), once it has. */
+let worldOutcome: number | undefined;
+
 async function main(): Promise<number> {
   const t0 = performance.now();
   mkdirSync(opts.stateDir, { recursive: true });
@@ -172,6 +175,7 @@ async function main(): Promise<number> {
   const outcome = await Promise.race([watched.then((code) => ({ code })), interruption.then((sig) => ({ sig }))]);
   if ('sig' in outcome) return 130;
 
+  worldOutcome = outcome.code;
   process.stdout.write(`\ninspect it: ${cli} status ${worldId}   (or: cost ${worldId})\n`);
   if (stayUp) {
     process.stdout.write(`the stack stays up to inspect the world; Ctrl-C stops everything${opts.cleanup ? ' and deletes it' : ` (data kept in ${opts.stateDir})`}\n`);
@@ -182,7 +186,8 @@ async function main(): Promise<number> {
 
 let code: number;
 try {
-  code = await Promise.race([main(), interruption.then(() => 130)]);
+  // Ctrl-C after the world ended (the stack stayed up to inspect it) keeps the world's exit code.
+  code = await Promise.race([main(), interruption.then(() => worldOutcome ?? 130)]);
 } catch (err) {
   log(`failed: ${err instanceof Error ? err.message : String(err)}`);
   code = 1;

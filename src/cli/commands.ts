@@ -6,7 +6,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { rootWorkflowId } from '../domain/task-ids';
 import { parseInitWorldInput } from '../schemas/world-input';
 import { hasWorldSearchAttributes, SEARCH_ATTRIBUTE_NAMES, WorldIdSearchAttribute, WorldStateSearchAttribute } from '../workflows/progress';
-import { costReport } from './cost';
+import { costReport, formatCost } from './cost';
 import type { Connections } from './connections';
 import { CliError, EXIT, usageError } from './errors';
 import { formatStatus, table, usd } from './format';
@@ -192,20 +192,8 @@ export async function cost(c: Connections, worldId: string, o: { json?: boolean 
   const db = await c.db();
   await loadWorld(db, await c.temporal(), worldId);
   const report = await costReport(db, worldId);
-  if (o.json) {
-    out.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    return EXIT.ok;
-  }
-  const rows = report.lines.map((l) => [l.step, l.model, String(l.requests), String(l.errors), String(l.prompt_tokens), String(l.completion_tokens), usd(l.cost)]);
-  const a = report.audited;
-  rows.push(['total (audited)', '', String(a.requests), '', String(a.prompt_tokens), String(a.completion_tokens), usd(a.cost)]);
-  out.stdout.write(`${table(['STEP', 'MODEL', 'REQUESTS', 'ERRORS', 'PROMPT TOK', 'COMPL TOK', 'COST'], rows)}\n`);
-  const s = report.status;
-  if (s) {
-    out.stdout.write(
-      `status document: LLM ${s.llm_calls} calls ${usd(s.llm_cost)}, images ${s.image_calls} calls ${usd(s.image_cost)}, total ${usd(s.llm_cost + s.image_cost)}; tokens ${s.prompt_tokens} prompt, ${s.completion_tokens} completion\n`,
-    );
-  }
+  if (!report) throw new CliError(`world ${worldId} has no status document in ${db.databaseName}.${STATUS_COLLECTION} yet: nothing spent`, EXIT.unknownWorld);
+  out.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatCost(report)}\n`);
   return EXIT.ok;
 }
 

@@ -127,12 +127,16 @@ describe('world CLI', () => {
     const cost = await world(['cost', worldId, '--json']);
     expect(cost.code).toBe(0);
     const report = JSON.parse(cost.stdout);
-    const steps = report.lines.map((l: any) => l.step);
-    expect(steps).toContain('llm_world_description');
-    expect(steps).toContain('image_post_image');
-    expect(report.lines.every((l: any) => l.model !== '-')).toBe(true);
-    expect(report.audited.requests).toBe(doc.api_calls_made_LLM + doc.api_calls_made_images);
-    expect(report.audited.cost).toBeCloseTo(doc.llm_cost_total + doc.image_cost_total, 10);
+    // By step and model from the cost ledger; the lines add up to the status document's totals.
+    expect(report.lines).toContainEqual(expect.objectContaining({ provider: 'llm', step: 'world_description', answers: 1 }));
+    expect(report.lines.some((l: any) => l.provider === 'images' && l.costUsd > 0)).toBe(true);
+    expect(report.lines.every((l: any) => l.model !== 'unknown')).toBe(true);
+    expect(report.matchesStatus).toBe(true);
+    expect(report.totals.llmCostUsd).toBeCloseTo(doc.llm_cost_total, 10);
+    expect(report.totals.imageCostUsd).toBeCloseTo(doc.image_cost_total, 10);
+    const costText = await world(['cost', worldId]);
+    expect(costText.stdout).toMatch(/llm\s+world_description\s+\S+\s+1\s/);
+    expect(costText.stdout).toContain('matches the lines');
 
     const listed = await world(['list', '--state', 'completed', '--json']);
     expect(listed.code).toBe(0);
