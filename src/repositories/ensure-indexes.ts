@@ -51,8 +51,13 @@ export async function ensureIndexes(db: Db, defs: readonly CollectionDef[], opts
   for (const def of defs) {
     if (def.indexes.length === 0) continue;
     const collection = db.collection(def.name);
+    // One listing per collection answers the usual restart (every index present) without a round trip per index;
+    // an index found missing is handled by ensureOne, which looks again before and after creating it.
+    const existing = await listIndexes(collection).catch(() => undefined);
     for (const description of def.indexes) {
-      await ensureOne(collection, wanted(description), opts);
+      const want = wanted(description);
+      if (existing && presentIn(existing, collection, want)) continue;
+      await ensureOne(collection, want, opts);
     }
   }
 }
@@ -86,7 +91,12 @@ async function ensureOne(collection: Collection, want: Wanted, opts: EnsureIndex
 
 /** True when the index exists as declared; false when it is missing; throws when it exists differently. */
 async function isPresent(collection: Collection, want: Wanted): Promise<boolean> {
-  for (const existing of await listIndexes(collection)) {
+  return presentIn(await listIndexes(collection), collection, want);
+}
+
+/** {@link isPresent} against a listing already made. */
+function presentIn(listing: readonly Document[], collection: Collection, want: Wanted): boolean {
+  for (const existing of listing) {
     const name = String(existing.name);
     const key = keyPairs(existing.key as Document);
     const sameName = name === want.name;

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { CommandStartedEvent } from 'mongodb';
-import { createRepositories, ensureAllIndexes, type Repositories } from '../../src/repositories';
+import { ALL_COLLECTIONS, createRepositories, ensureAllIndexes, type Repositories } from '../../src/repositories';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { newWorldId, openTestDb, type TestDb } from './support';
 
@@ -76,5 +76,11 @@ describe('round trips', () => {
     expect(trips.filter((c) => !c.startsWith('find side_effects'))).toEqual(['findAndModify side_effects']);
     expect((await repos.sideEffects.completeCreation(key, { id: 'second' })).result).toEqual({ id: 'first' });
     expect((await repos.sideEffects.markAmbiguous(key, 'late')).state).toBe('done');
+  }, 60_000);
+
+  test('a start-up against a database that has every index lists each indexed collection once and creates nothing', async () => {
+    const trips = await commandsOf(() => ensureAllIndexes(t.db));
+    expect(trips).toHaveLength(ALL_COLLECTIONS.filter((c) => c.indexes.length > 0).length);
+    expect(trips.every((c) => c.startsWith('listIndexes'))).toBe(true);
   }, 60_000);
 });
