@@ -83,7 +83,8 @@ function barsRenderer(out: NodeJS.WritableStream): Renderer {
   const multi = new cliProgress.MultiBar(
     {
       stream: out,
-      format: '{label} |{bar}| {value}/{total} {status} {rate} ETA {eta}',
+      // `left`, not `eta`: cli-progress fills {eta} with its own estimate, which knows nothing of our polling.
+      format: '{label} |{bar}| {value}/{total} {status} {rate} ETA {left}',
       barsize: 30,
       hideCursor: true,
       clearOnComplete: false,
@@ -110,13 +111,13 @@ function barsRenderer(out: NodeJS.WritableStream): Renderer {
               : [stage.status === 'completed' || stage.status === 'failed' ? 1 : 0, 1];
         let entry = bars.get(stage.name);
         if (!entry) {
-          entry = { bar: multi.create(Math.max(total, 1), value, { label: stage.name.padEnd(17), status: '', rate: '', eta: '' }), rate: new Rate() };
+          entry = { bar: multi.create(Math.max(total, 1), value, { label: stage.name.padEnd(17), status: '', rate: '', left: '' }), rate: new Rate() };
           bars.set(stage.name, entry);
         }
         entry.bar.setTotal(Math.max(total, 1));
         const counted = stage.name === 'characters' || stage.name === 'posts';
         const { rate, eta } = counted ? entry.rate.measure(value, total) : { rate: '', eta: stage.status === 'completed' ? 'done' : '--' };
-        entry.bar.update(value, { status: stage.status, rate, eta });
+        entry.bar.update(value, { status: stage.status, rate, left: eta });
       }
     },
     finish(view, timedOut) {
