@@ -61,7 +61,7 @@ export type Outcome = 'character_created' | 'avatar_created' | 'post_created' | 
 
 export interface LlmActivities {
   /** Runs one LLM step for a task; the validated answer is stored on the task, not returned. */
-  runLlmStep(args: { taskId: string; step: LlmStep }): Promise<{ items: number }>;
+  runLlmStep(args: { taskId: string; step: LlmStep; /** Mark the task started first (its first step). */ begin?: boolean }): Promise<{ items: number }>;
 }
 
 export interface ImageActivities {

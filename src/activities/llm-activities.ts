@@ -23,9 +23,11 @@ import { STEP_HANDLERS, type LlmRequest, type StepRuntime } from './llm-steps';
 
 export function createLlmActivities(deps: ActivityDeps): LlmActivities {
   return {
-    runLlmStep: ({ taskId, step }) =>
+    runLlmStep: ({ taskId, step, begin }) =>
       translateErrors(`LLM step ${step} for task ${taskId}`, () => withHeartbeat(async () => {
-        const task = await deps.repos.tasks.require(taskId);
+        // `begin`: the task's first step marks it started itself (one activity, one read, instead of a beginTask
+        // beside it); a finished task stays as it is (TaskRepository.start).
+        const task = begin === true ? await deps.repos.tasks.start(taskId) : await deps.repos.tasks.require(taskId);
         const stored = (task.result as Record<string, unknown> | null)?.[step];
         if (stored !== undefined && stored !== null) return { items: itemsOf(stored) };
 

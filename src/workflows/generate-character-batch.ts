@@ -6,7 +6,7 @@
 import { TaskTypes } from '../domain/task-ids';
 import type { CharacterSummary, GenerateCharacterWorkflow } from './generate-character';
 import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
-import { beginWith, guarded, llm, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterBatchSummary {
   characters_created: number;
@@ -23,7 +23,7 @@ export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Prom
       taskId: task_id,
       step: 'character batch',
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_batch' }));
+        await beginLlmStep(task_id, 'character_batch');
         return progress.planCharacterBatchChildren({ taskId: task_id });
       },
     });

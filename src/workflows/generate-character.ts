@@ -15,7 +15,7 @@ import type { GeneratePostBatchWorkflow, PostBatchSummary } from './generate-pos
 import type { GeneratePostWorkflow } from './generate-post';
 import { Patches } from './patches';
 import { closeTaskLogged, endCancelledTask, recordDone, runTask } from './run-task';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterSummary {
   character_id: string;
@@ -40,7 +40,7 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
     step: 'character',
     body: async () => {
       const [detail, feed] = await Promise.allSettled([
-        beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_detail' })),
+        beginLlmStep(task_id, 'character_detail'),
         conceiveFirstBatch(task_id),
       ]);
       if (feed.status === 'fulfilled') {
@@ -114,7 +114,7 @@ async function characterThenFeed(task_id: string): Promise<WorkflowResult<Charac
     taskId: task_id,
     step: 'character',
     body: async () => {
-      await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'character_detail' }));
+      await beginLlmStep(task_id, 'character_detail');
       const { characterId } = await services.createCharacter({ taskId: task_id });
       // The character exists: count it (and plan its children) even if a cancel arrives now.
       const [plan] = await recordDone(() =>

@@ -6,7 +6,7 @@
 import { TaskTypes } from '../domain/task-ids';
 import type { GeneratePostWorkflow } from './generate-post';
 import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
-import { beginWith, guarded, llm, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface PostBatchSummary {
   posts_created: number;
@@ -19,7 +19,7 @@ export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<W
       taskId: task_id,
       step: 'post batch',
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_batch' }));
+        await beginLlmStep(task_id, 'post_batch');
         return progress.planPostBatchChildren({ taskId: task_id });
       },
     });

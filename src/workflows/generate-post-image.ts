@@ -1,7 +1,7 @@
 /** GeneratePostImageWorkflow — image prompt, image, then CreateAIPost (idempotent) and the count. */
 import { worldIdOfTask } from '../domain/task-ids';
 import { recordDone, runTask } from './run-task';
-import { beginWith, closeTask, guarded, images, llm, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, guarded, images, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GeneratePostImageWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ post_id: string; media_id: string }>> {
   return guarded('GeneratePostImageWorkflow', async () => {
@@ -10,7 +10,7 @@ export async function GeneratePostImageWorkflow({ task_id }: TaskRef): Promise<W
       taskId: task_id,
       step: 'post image',
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_image_prompt' }));
+        await beginLlmStep(task_id, 'post_image_prompt');
         const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'post_image' });
         const { postId } = await services.createPost({ taskId: task_id, mediaId });
         // The post exists: count it even if a cancel arrives now.

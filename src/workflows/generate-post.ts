@@ -11,7 +11,7 @@ import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import type { GeneratePostImageWorkflow } from './generate-post-image';
 import { Patches } from './patches';
 import { recordDone, runTask } from './run-task';
-import { beginWith, closeTask, guarded, images, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, guarded, images, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GeneratePostWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ post_id: string }>> {
   return guarded('GeneratePostWorkflow', async () => {
@@ -21,7 +21,7 @@ export async function GeneratePostWorkflow({ task_id }: TaskRef): Promise<Workfl
       taskId: task_id,
       step: 'post',
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'post_detail' }));
+        await beginLlmStep(task_id, 'post_detail');
         if (makesItsImage) {
           const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'post_image' });
           const { postId } = await services.createPost({ taskId: task_id, mediaId });

@@ -16,7 +16,7 @@ import { Patches } from './patches';
 import { progressQuery, type WorldProgress } from './progress';
 import { withWorldSearchAttributes } from './world-search-attributes';
 import { CANCELLED, cancelRequested, closeTaskLogged, recordDone, runTask, settle } from './run-task';
-import { beginWith, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, describeFailure, guarded, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
 export interface WorldSummary {
   world_id: string;
@@ -40,7 +40,7 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
       step: 'world description',
       // startWorld already set world_description in progress, before this workflow started.
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_description' }));
+        await beginLlmStep(task_id, 'world_description');
         if (fewerHops) {
           [, planned] = await Promise.all([services.publishWorldParams({ taskId: task_id }), progress.planWorldChildren({ taskId: task_id })]);
         } else {

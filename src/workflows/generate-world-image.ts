@@ -1,7 +1,7 @@
 /** GenerateWorldImageWorkflow — header and icon: prompts, two images in parallel, UpdateWorldImage. */
 import { worldIdOfTask } from '../domain/task-ids';
 import { recordDone, runTask } from './run-task';
-import { beginWith, closeTask, guarded, images, llm, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, guarded, images, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateWorldImageWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ header_media_id: string; icon_media_id: string }>> {
   return guarded('GenerateWorldImageWorkflow', async () => {
@@ -10,7 +10,7 @@ export async function GenerateWorldImageWorkflow({ task_id }: TaskRef): Promise<
       taskId: task_id,
       step: 'world images',
       body: async () => {
-        await beginWith(task_id, llm.runLlmStep({ taskId: task_id, step: 'world_image_prompts' }));
+        await beginLlmStep(task_id, 'world_image_prompts');
         const [header, icon] = await Promise.all([
           images.renderImage({ taskId: task_id, kind: 'world_header' }),
           images.renderImage({ taskId: task_id, kind: 'world_icon' }),

@@ -54,4 +54,10 @@ export const Patches = {
    * finishWorld (stage moves are monotonic, so finishWorld's final move wins either order). Asked at the start.
    */
   orchestratorFewerHops: 'orchestrator-fewer-hops',
+  /**
+   * Release 0.3, every workflow whose first step is an LLM step (support.ts `beginLlmStep`): the step's activity
+   * marks the task started (`runLlmStep({ begin: true })`) instead of a beginTask activity beside it. Asked at that
+   * first step.
+   */
+  stepBeginsTask: 'step-begins-task',
 } as const;

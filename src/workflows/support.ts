@@ -5,6 +5,7 @@ import {
   ApplicationFailure,
   TemporalFailure,
   executeChild,
+  patched,
   proxyActivities,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
@@ -13,6 +14,8 @@ import { workflowIdFor, type TaskType } from '../domain/task-ids';
 import { ErrorTypes } from '../domain/error-types';
 import { imageActivityOptions, llmActivityOptions, progressActivityOptions, serviceActivityOptions } from './activity-options';
 import { TaskQueues } from '../domain/task-queues';
+import type { LlmStep } from '../domain/steps';
+import { Patches } from './patches';
 
 export const progress = proxyActivities<ProgressActivities>(progressActivityOptions);
 export const llm = proxyActivities<LlmActivities>(llmActivityOptions);
@@ -92,6 +95,16 @@ export function runChild<W extends (ref: TaskRef) => Promise<unknown>>(
 export async function beginWith<T>(taskId: string, firstStep: Promise<T>): Promise<T> {
   const [, result] = await Promise.all([progress.beginTask(taskId), firstStep]);
   return result;
+}
+
+/**
+ * A task's first step, an LLM step: since release 0.3 (`step-begins-task`) the step's own activity marks the task
+ * started, so no beginTask activity runs beside it (19 activities fewer in a 3×10 world). Histories without the
+ * marker get the release before's commands: the step, then beginTask beside it.
+ */
+export function beginLlmStep(taskId: string, step: LlmStep): Promise<{ items: number }> {
+  if (patched(Patches.stepBeginsTask)) return llm.runLlmStep({ taskId, step, begin: true });
+  return beginWith(taskId, llm.runLlmStep({ taskId, step }));
 }
 
 /** Marks the task done (or failed) in MongoDB; failures of this bookkeeping must not mask the real outcome. */
