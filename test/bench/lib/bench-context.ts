@@ -6,12 +6,12 @@ import { getStack, type Stack } from '../../support/stack';
 import { startWorldHarness, type WorldHarness } from '../../support/world-harness';
 import { llmDelayMs, runwareRequestDelayMs, type LatencyTable } from '../../../dev/stand-ins/latency-table';
 import { processName } from './proc';
-import { startMongoProxy, type MongoProxy } from './mongo-proxy';
+import { spawnMongoProxy, type RemoteMongoProxy } from './mongo-proxy';
 
 export interface BenchContext {
   stack: Stack;
   h: WorldHarness;
-  proxy: MongoProxy;
+  proxy: RemoteMongoProxy;
   table: LatencyTable;
   /** The stack's MongoDB-compatible server and Temporal dev server, if this stack started them. */
   mongoPid?: number;
@@ -24,8 +24,14 @@ export interface BenchContext {
 
 export async function openContext(table: LatencyTable, env: Record<string, string> = {}): Promise<BenchContext> {
   const stack = await getStack();
-  const proxy = await startMongoProxy(stack.mongoUri);
-  const h = await startWorldHarness({ env: { MONGODB_URI: proxy.uri, ...env } });
+  const proxy = await spawnMongoProxy(stack.mongoUri);
+  let h: WorldHarness;
+  try {
+    h = await startWorldHarness({ env: { MONGODB_URI: proxy.uri, ...env } });
+  } catch (err) {
+    await proxy.close();
+    throw err;
+  }
   const named = stack.pids.map((pid) => ({ pid, name: processName(pid) }));
   const ctx: BenchContext = {
     stack,

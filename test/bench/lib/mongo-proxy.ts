@@ -121,3 +121,35 @@ export function opsBetween(before: Record<string, number>, after: Record<string,
   }
   return { total, byCommand };
 }
+
+/** A proxy running in its own process (mongo-proxy-main.ts); counts are fetched over loopback HTTP. */
+export interface RemoteMongoProxy {
+  uri: string;
+  pid: number;
+  counts(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export async function spawnMongoProxy(targetUri: string): Promise<RemoteMongoProxy> {
+  const child = Bun.spawn([process.execPath, new URL('./mongo-proxy-main.ts', import.meta.url).pathname, targetUri], { stdout: 'pipe', stderr: 'inherit' });
+  const reader = child.stdout.getReader();
+  let text = '';
+  const deadline = Date.now() + 30_000;
+  while (!text.includes('\n')) {
+    if (Date.now() > deadline) throw new Error('mongo proxy did not start within 30 s');
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`mongo proxy exited before it was ready (${text})`);
+    text += new TextDecoder().decode(value);
+  }
+  reader.releaseLock();
+  const { uri, countsUrl } = JSON.parse(text.slice(0, text.indexOf('\n'))) as { uri: string; countsUrl: string };
+  return {
+    uri,
+    pid: child.pid,
+    counts: async () => (await (await fetch(countsUrl)).json()) as Record<string, number>,
+    async close() {
+      child.kill('SIGTERM');
+      await Promise.race([child.exited, Bun.sleep(5000).then(() => child.kill('SIGKILL'))]);
+    },
+  };
+}

@@ -79,7 +79,7 @@ export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurre
   ctx.applyTable();
 
   const cpu0 = { worker: treeCpuSeconds(h.workerPid), mongo: ctx.mongoPid ? cpuSeconds(ctx.mongoPid) : NaN, temporal: ctx.temporalPid ? cpuSeconds(ctx.temporalPid) : NaN };
-  const ops0 = ctx.proxy.counts();
+  const ops0 = await ctx.proxy.counts();
   const rss = rssSampler(h.workerPid);
 
   const ids = Array.from({ length: concurrency }, () => crypto.randomUUID());
@@ -96,7 +96,7 @@ export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurre
   const cpuWorkerS = treeCpuSeconds(h.workerPid) - cpu0.worker;
   const cpuMongoS = ctx.mongoPid ? cpuSeconds(ctx.mongoPid) - cpu0.mongo : NaN;
   const cpuTemporalS = ctx.temporalPid ? cpuSeconds(ctx.temporalPid) - cpu0.temporal : NaN;
-  const ops = opsBetween(ops0, ctx.proxy.counts());
+  const ops = opsBetween(ops0, await ctx.proxy.counts());
 
   const { calls, unattributed } = await attributeCalls(h.db, ids, h.llm.requests, h.images.requests);
   const exactness: string[] = [];
