@@ -17,7 +17,7 @@
  * (measured: 150 ms per conditional update at 1,000 tasks against 6 ms for a read and a write by `_id`, see
  * docs/performance-db-runtime.md). With the document's writes serialised here, "read it by `_id`, test the rest of
  * the filter, write it by `_id`" is as atomic as the single conditional update, so that is what a conditional write
- * becomes on FerretDB. The test is `sift` (MongoDB's query semantics in JS: `null` matches a missing field, `$ne`
+ * becomes on FerretDB once its collection is large enough for the scan to cost more than the extra round trip. The test is `sift` (MongoDB's query semantics in JS: `null` matches a missing field, `$ne`
  * on an array means "contains no such element" — the operators the repositories use are checked against the server
  * by test/repositories/document-locks.test.ts).
  * @module
@@ -39,6 +39,9 @@ const LOCKED_METHODS = new Set([
 
 /** Write locks of one collection: documents by `_id`, plus an exclusive lock for writes that name no `_id`. */
 class CollectionLocks {
+  /** The collection's size as last counted (see {@link scanIsCostly}). */
+  documents = 0;
+  countedAt = Number.NEGATIVE_INFINITY;
   private readonly tails = new Map<string, Promise<void>>();
   /** Settles when the last collection-wide write has finished. */
   private exclusive: Promise<void> = Promise.resolve();
@@ -67,6 +70,28 @@ class CollectionLocks {
 }
 
 const noop = () => {};
+
+/**
+ * When a conditional write is split into a read and a write by `_id`: a scan decodes every document, the split costs
+ * one round trip more, so the split pays once the collection holds more than a few dozen documents (measured: about
+ * even at 50 tasks, 6× cheaper at 250, 25× at 1,000 — docs/performance-db-runtime.md). The size is recounted in the
+ * background at most every `recountMs`; until the first count answers, the server's own conditional write is used.
+ * Tests set `scanThreshold` to -1 to take the split path always.
+ */
+export const conditionalWriteTuning = { scanThreshold: 50, recountMs: 5_000 };
+
+function scanIsCostly(locks: CollectionLocks, collection: Collection): boolean {
+  if (conditionalWriteTuning.scanThreshold < 0) return true;
+  const now = Date.now();
+  if (now - locks.countedAt >= conditionalWriteTuning.recountMs) {
+    locks.countedAt = now;
+    collection.estimatedDocumentCount().then(
+      (n) => (locks.documents = n),
+      () => {},
+    );
+  }
+  return locks.documents > conditionalWriteTuning.scanThreshold;
+}
 
 /** What the driver answers when a write's filter matched nothing. */
 function noMatch(method: string, options: Document | undefined): unknown {
@@ -111,7 +136,9 @@ export function lockedCollection<T extends Document>(collection: Collection<T>, 
         // (filter, options) for deletes, (filter, update | replacement, options) for the rest.
         const options = (property === 'findOneAndDelete' || property.startsWith('delete') ? rest[0] : rest[1]) as Document | undefined;
         // An upsert must insert when the condition fails, which only the server's own evaluation does.
-        if (Object.keys(condition).length === 0 || options?.upsert) return held.document(id, () => method.call(target, filter, ...rest));
+        if (Object.keys(condition).length === 0 || options?.upsert || !scanIsCostly(held, target as unknown as Collection)) {
+          return held.document(id, () => method.call(target, filter, ...rest));
+        }
         return held.document(id, async () => {
           const current = await (target as unknown as Collection).findOne({ _id });
           if (current === null || !sift(condition)(current)) return noMatch(property, options);

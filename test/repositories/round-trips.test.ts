@@ -5,22 +5,26 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import type { CommandStartedEvent } from 'mongodb';
-import { ALL_COLLECTIONS, createRepositories, ensureAllIndexes, type Repositories } from '../../src/repositories';
+import { ALL_COLLECTIONS, conditionalWriteTuning, createRepositories, ensureAllIndexes, type Repositories } from '../../src/repositories';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { newWorldId, openTestDb, type TestDb } from './support';
 
 let t: TestDb;
 let repos: Repositories;
+const threshold = conditionalWriteTuning.scanThreshold;
 const sent: string[] = [];
 const record = (e: CommandStartedEvent) => sent.push(`${e.commandName} ${String(e.command[e.commandName])}`);
 
 beforeAll(async () => {
+  // Counts below are for FerretDB's split conditional writes (the path a large collection takes).
+  conditionalWriteTuning.scanThreshold = -1;
   t = await openTestDb('repo_trips', { monitorCommands: true });
   await ensureAllIndexes(t.db);
   repos = createRepositories(t.db);
   t.client.on('commandStarted', record);
 }, STACK_TIMEOUT_MS);
 afterAll(async () => {
+  conditionalWriteTuning.scanThreshold = threshold;
   t?.client.off('commandStarted', record);
   await t?.dispose();
 }, 60_000);
