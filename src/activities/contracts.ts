@@ -18,7 +18,7 @@ export interface ProgressActivities {
   finishTask(args: { taskId: string; outcome: 'completed' | 'failed'; error?: string }): Promise<void>;
   advanceStage(args: { worldId: string; stage: StageName; status: Exclude<StageStatus, 'pending'>; reason?: string }): Promise<void>;
   /** Counts one outcome exactly once (keyed by the task id) and completes stages that are now done. */
-  recordOutcome(args: { worldId: string; taskId: string; outcome: Outcome }): Promise<void>;
+  recordOutcome(args: { worldId: string; taskId: string; outcome: Outcome; /** Also close the task as completed. */ close?: boolean }): Promise<void>;
   planWorldChildren(args: { taskId: string }): Promise<{ worldImageTaskId: string; characterBatchTaskId: string | null }>;
   planCharacterBatchChildren(args: { taskId: string }): Promise<{ characterTaskIds: string[]; nextBatchTaskId: string | null }>;
   planCharacterChildren(args: { taskId: string; characterId: string }): Promise<{ avatarTaskId: string; postBatchTaskId: string | null }>;

@@ -163,10 +163,15 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         await status.advanceStage(worldId, stage, next, reason);
       }),
 
-    recordOutcome: ({ worldId, taskId, outcome }) =>
+    recordOutcome: ({ worldId, taskId, outcome, close }) =>
       translateErrors('recordOutcome', async () => {
         const { key, increments } = await outcomeLedgerEntry(taskId, outcome);
         await status.applyOnce(worldId, key, increments);
+        if (close === true) {
+          // The task's work is this outcome (a post created, an avatar set): close it in the same activity.
+          await tasks.complete(taskId);
+          await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
+        }
         const doc = await status.get(worldId);
         if (!doc) return;
         if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {

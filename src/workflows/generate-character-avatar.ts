@@ -1,7 +1,7 @@
 /** GenerateCharacterAvatarWorkflow — portrait prompt, image, UpdateCharacter with the media id. */
 import { worldIdOfTask } from '../domain/task-ids';
 import { recordDone, runTask } from './run-task';
-import { beginLlmStep, closeTask, guarded, images, ok, progress, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, guarded, images, ok, recordOutcomeAndClose, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GenerateCharacterAvatarWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ media_id: string }>> {
   return guarded('GenerateCharacterAvatarWorkflow', async () => {
@@ -13,7 +13,7 @@ export async function GenerateCharacterAvatarWorkflow({ task_id }: TaskRef): Pro
         await beginLlmStep(task_id, 'avatar_prompt');
         const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'character_avatar' });
         await services.setCharacterAvatar({ taskId: task_id, mediaId });
-        await recordDone(() => Promise.all([progress.recordOutcome({ worldId, taskId: task_id, outcome: 'avatar_created' }), closeTask(task_id, 'completed')]));
+        await recordDone(() => recordOutcomeAndClose(worldId, task_id, 'avatar_created'));
         return ok({ media_id: mediaId });
       },
     });

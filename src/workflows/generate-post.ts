@@ -11,7 +11,7 @@ import { TaskTypes, worldIdOfTask } from '../domain/task-ids';
 import type { GeneratePostImageWorkflow } from './generate-post-image';
 import { Patches } from './patches';
 import { recordDone, runTask } from './run-task';
-import { beginLlmStep, closeTask, guarded, images, ok, progress, runChild, services, type TaskRef, type WorkflowResult } from './support';
+import { beginLlmStep, closeTask, guarded, images, ok, progress, recordOutcomeAndClose, runChild, services, type TaskRef, type WorkflowResult } from './support';
 
 export async function GeneratePostWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ post_id: string }>> {
   return guarded('GeneratePostWorkflow', async () => {
@@ -26,7 +26,7 @@ export async function GeneratePostWorkflow({ task_id }: TaskRef): Promise<Workfl
           const { mediaId } = await images.renderImage({ taskId: task_id, kind: 'post_image' });
           const { postId } = await services.createPost({ taskId: task_id, mediaId });
           // The post exists: count it even if a cancel arrives now.
-          await recordDone(() => Promise.all([progress.recordOutcome({ worldId, taskId: task_id, outcome: 'post_created' }), closeTask(task_id, 'completed')]));
+          await recordDone(() => recordOutcomeAndClose(worldId, task_id, 'post_created'));
           return ok({ post_id: postId });
         }
         const { postImageTaskId } = await progress.planPostImage({ taskId: task_id });

@@ -60,4 +60,10 @@ export const Patches = {
    * first step.
    */
   stepBeginsTask: 'step-begins-task',
+  /**
+   * Release 0.3, GeneratePostWorkflow (new path) and GenerateCharacterAvatarWorkflow (support.ts
+   * `recordOutcomeAndClose`): recordOutcome closes the task too (`close: true`) instead of a finishTask activity
+   * beside it. Asked where the outcome is recorded.
+   */
+  outcomeClosesTask: 'outcome-closes-task',
 } as const;

@@ -9,7 +9,7 @@ import {
   proxyActivities,
   type ChildWorkflowOptions,
 } from '@temporalio/workflow';
-import type { ImageActivities, LlmActivities, ProgressActivities, ServiceActivities } from '../activities/contracts';
+import type { ImageActivities, LlmActivities, Outcome, ProgressActivities, ServiceActivities } from '../activities/contracts';
 import { workflowIdFor, type TaskType } from '../domain/task-ids';
 import { ErrorTypes } from '../domain/error-types';
 import { imageActivityOptions, llmActivityOptions, progressActivityOptions, serviceActivityOptions } from './activity-options';
@@ -105,6 +105,15 @@ export async function beginWith<T>(taskId: string, firstStep: Promise<T>): Promi
 export function beginLlmStep(taskId: string, step: LlmStep): Promise<{ items: number }> {
   if (patched(Patches.stepBeginsTask)) return llm.runLlmStep({ taskId, step, begin: true });
   return beginWith(taskId, llm.runLlmStep({ taskId, step }));
+}
+
+/**
+ * Counts the outcome that is a task's work (a post created, an avatar set) and closes the task. Since release 0.3
+ * (`outcome-closes-task`) one activity does both; histories without the marker get the two activities side by side.
+ */
+export function recordOutcomeAndClose(worldId: string, taskId: string, outcome: Outcome): Promise<unknown> {
+  if (patched(Patches.outcomeClosesTask)) return progress.recordOutcome({ worldId, taskId, outcome, close: true });
+  return Promise.all([progress.recordOutcome({ worldId, taskId, outcome }), closeTask(taskId, 'completed')]);
 }
 
 /** Marks the task done (or failed) in MongoDB; failures of this bookkeeping must not mask the real outcome. */
