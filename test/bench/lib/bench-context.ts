@@ -27,7 +27,9 @@ export async function openContext(table: LatencyTable, env: Record<string, strin
   const proxy = await spawnMongoProxy(stack.mongoUri);
   let h: WorldHarness;
   try {
-    h = await startWorldHarness({ env: { MONGODB_URI: proxy.uri, ...env } });
+    // LLM_TIMEOUT_MS: the production default (the e2e harness sets 20 s); under the realistic table a 10-character
+    // batch streams for ~30 s, as a real model would, and must not time out.
+    h = await startWorldHarness({ env: { MONGODB_URI: proxy.uri, LLM_TIMEOUT_MS: '300000', ...env } });
   } catch (err) {
     await proxy.close();
     throw err;
