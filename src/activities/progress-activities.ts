@@ -63,19 +63,21 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     const params: PostBatchParams = characterId === null ? stored : { ...stored, character_id: characterId };
     const batch = resultOfStep<PostBatchResult>(task, 'post_batch');
     const worldId = params.world_id;
-    const postTaskIds: string[] = [];
-    for (const [i, concept] of batch.concepts.entries()) {
-      const index = params.first_post_index + i;
-      const postTaskId = taskIds.post(params.character_task_id, index);
-      const child: PostParams = {
-        world_id: worldId,
-        character_task_id: params.character_task_id,
-        character_id: params.character_id,
-        post_index: index,
-        concept,
-      };
-      postTaskIds.push(await createTask(postTaskId, TaskTypes.post, worldId, taskId, child));
-    }
+    // The posts' tasks are independent documents: created side by side (this activity sits on the critical path,
+    // between the character's creation and its posts' start).
+    const postTaskIds = await Promise.all(
+      batch.concepts.map((concept, i) => {
+        const index = params.first_post_index + i;
+        const child: PostParams = {
+          world_id: worldId,
+          character_task_id: params.character_task_id,
+          character_id: params.character_id,
+          post_index: index,
+          concept,
+        };
+        return createTask(taskIds.post(params.character_task_id, index), TaskTypes.post, worldId, taskId, child);
+      }),
+    );
     const sizes = postBatchSizes(params.total_posts);
     const nextIndex = params.batch_index + 1;
     let nextBatchTaskId: string | null = null;
@@ -304,20 +306,28 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const { task, params } = await loadTask<CharacterParams>(taskId);
         const worldId = params.world_id;
         const avatar: AvatarParams = { world_id: worldId, character_task_id: taskId, character_id: characterId };
-        const avatarTaskId = await createTask(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
-        // The profile wrote the portrait's final prompt: the avatar's LLM step finds it stored and asks nothing.
-        const detail = (task.result as Record<string, unknown> | null)?.character_detail as { avatar_prompt?: unknown } | undefined;
-        if (typeof detail?.avatar_prompt === 'string' && detail.avatar_prompt.trim() !== '') {
-          const avatarTask = await tasks.require(avatarTaskId);
-          if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
-            await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
+        // The avatar and the posts are independent: planned side by side (this activity is on the critical path).
+        const planAvatar = async () => {
+          const avatarTaskId = await createTask(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
+          // The profile wrote the portrait's final prompt: the avatar's LLM step finds it stored and asks nothing.
+          const detail = (task.result as Record<string, unknown> | null)?.character_detail as { avatar_prompt?: unknown } | undefined;
+          if (typeof detail?.avatar_prompt === 'string' && detail.avatar_prompt.trim() !== '') {
+            const avatarTask = await tasks.require(avatarTaskId);
+            if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
+              await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
+            }
           }
-        }
-        if (!postBatchTaskId) return { avatarTaskId, postTaskIds: [], nextBatchTaskId: null };
-        const planned = await planPosts(postBatchTaskId, characterId);
-        // The batch's work (its concepts) is done; its posts report for themselves.
-        await tasks.complete(postBatchTaskId);
-        await status.applyOnce(worldId, `task-finished:${postBatchTaskId}`, { tasks_completed: 1 });
+          return avatarTaskId;
+        };
+        const planFeed = async () => {
+          if (!postBatchTaskId) return { postTaskIds: [], nextBatchTaskId: null };
+          const planned = await planPosts(postBatchTaskId, characterId);
+          // The batch's work (its concepts) is done; its posts report for themselves.
+          await tasks.complete(postBatchTaskId);
+          await status.applyOnce(worldId, `task-finished:${postBatchTaskId}`, { tasks_completed: 1 });
+          return planned;
+        };
+        const [avatarTaskId, planned] = await Promise.all([planAvatar(), planFeed()]);
         return { avatarTaskId, ...planned };
       }),
 
