@@ -35,7 +35,7 @@ const world = () => ({
 });
 
 async function tasksOf(worldId: string) {
-  return h.db.collection('tasks').find({ world_id: worldId }).toArray();
+  return h.db.collection<{ _id: string; [key: string]: unknown }>('tasks').find({ world_id: worldId }).toArray();
 }
 
 function expectExactCounters(status: Record<string, any>) {
