@@ -27,6 +27,7 @@ import { findOnPath } from './paths';
 import { indent, installExitHook, ManagedProcess } from './process';
 import { freePort, pingMongo, pingTemporal, waitUntil } from './readiness';
 import { ensureFerretdb, ensureTemporal, type Log } from './tools';
+import { startPostgresForFerretdb } from './mongo-server';
 
 export type Stack = {
   /** host:port of the Temporal frontend (gRPC). */
@@ -148,7 +149,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       : startTemporal(stateDir, readyTimeoutMs, log, procs, opts.temporalUi),
     mongoEnv !== undefined
       ? useExternal('MongoDB', 'MONGODB_URI', mongoEnv, () => pingMongo(mongoEnv), externalTimeoutMs, log)
-      : startMongo(stateDir, readyTimeoutMs, log, procs),
+      : startMongo(stateDir, readyTimeoutMs, log, procs, nonEmpty(env.STACK_FERRETDB_BACKEND)),
   ]);
   if (temporal.status === 'rejected' || mongo.status === 'rejected') {
     await stop();
@@ -338,7 +339,13 @@ function canListen(port: number): Promise<boolean> {
   });
 }
 
-async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<Started> {
+/**
+ * `STACK_FERRETDB_BACKEND=postgresql` runs FerretDB on a throw-away PostgreSQL cluster (Debian's `postgresql`
+ * binaries) instead of SQLite: measured 0.5× FerretDB CPU for one 3×10 world and 0.3× at five at once
+ * (docs/performance-db-runtime.md). Opt-in until CI provisions PostgreSQL; the cluster keeps running across
+ * `restartMongo` (only FerretDB restarts) and is listed in `pids` too.
+ */
+async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[], backend?: string): Promise<Started> {
   const mongod = findOnPath('mongod');
   if (mongod) {
     const dbPath = join(stateDir, 'mongod');
@@ -356,16 +363,24 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
       procs,
     );
   }
+  if (backend !== undefined && backend !== 'sqlite' && backend !== 'postgresql') {
+    throw new Error(`STACK_FERRETDB_BACKEND must be sqlite or postgresql; got "${backend}"`);
+  }
   const tool = await ensureFerretdb(log);
   const dataDir = join(stateDir, 'ferretdb');
   mkdirSync(dataDir, { recursive: true });
+  let backendArgs = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
+  if (backend === 'postgresql') {
+    const pg = await startPostgresForFerretdb(stateDir, log);
+    procs.push(pg.proc);
+    backendArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
+  }
   return startServer(
     {
       name: 'ferretdb',
       command: tool.path,
       argsFor: (port) => [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
+        ...backendArgs,
         `--listen-addr=127.0.0.1:${port}`,
         '--telemetry=disable',
         '--debug-addr=-',

@@ -45,6 +45,40 @@ function asPostgresUser(command: string, args: string[]): [string, string[]] {
   return ['setpriv', ['--reuid=postgres', '--regid=postgres', '--clear-groups', command, ...args]];
 }
 
+/**
+ * A throw-away PostgreSQL cluster for FerretDB's `postgresql` handler: `initdb` into `<dir>/pg` and `postgres` on a
+ * free loopback port, durability off (the cluster is a temp directory). Returns the URL FerretDB takes.
+ */
+export async function startPostgresForFerretdb(dir: string, log: Log): Promise<{ url: string; proc: ManagedProcess }> {
+  const pg = findPostgres();
+  if (!pg) throw new Error('PostgreSQL binaries not found (install Debian package postgresql, or use the SQLite backend)');
+  const pgDir = join(dir, 'pg');
+  mkdirSync(pgDir, { recursive: true });
+  if (process.getuid?.() === 0) {
+    // mkdtemp makes the directory private to root; the postgres account must be able to reach its data.
+    chmodSync(dir, 0o755);
+    chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+  }
+  const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  await run(initCmd, initArgs, { cwd: pgDir });
+  const port = await freePort();
+  const [cmd, args] = asPostgresUser(pg.postgres, [
+    '-D', join(pgDir, 'data'), '-p', String(port), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
+  ]);
+  const proc = await ManagedProcess.spawn('postgres', cmd, args);
+  try {
+    await waitUntil('postgres', async () => {
+      if (!(await canConnect('127.0.0.1', port))) throw new Error('not listening');
+    }, { timeoutMs: 30_000, abort: () => (proc.hasExited ? `died during start-up: ${proc.describeExit()}` : undefined) });
+  } catch (err) {
+    await proc.stop(1_000);
+    throw err;
+  }
+  log(`postgres ready on 127.0.0.1:${port} (pid ${proc.pid})`);
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, proc };
+}
+
 export async function startMongoServer(opts: { backend: MongoBackend; log: Log; stateDir?: string }): Promise<MongoServer> {
   const dir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'generia-mongo-'));
   const procs: ManagedProcess[] = [];
@@ -55,26 +89,9 @@ export async function startMongoServer(opts: { backend: MongoBackend; log: Log; 
   try {
     let backendArgs: string[];
     if (opts.backend === 'postgresql') {
-      const pg = findPostgres();
-      if (!pg) throw new Error('PostgreSQL binaries not found (install Debian package postgresql)');
-      const pgDir = join(dir, 'pg');
-      mkdirSync(pgDir, { recursive: true });
-      // mkdtemp makes the directory private to root; the postgres account must be able to reach its data.
-      if (process.getuid?.() === 0) chmodSync(dir, 0o755);
-      if (process.getuid?.() === 0) chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
-      const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-      await run(initCmd, initArgs, { cwd: pgDir });
-      const pgPort = await freePort();
-      // A disposable development database: durability settings off (a crash loses the cluster, which is a temp dir).
-      const [cmd, pargs] = asPostgresUser(pg.postgres, [
-        '-D', join(pgDir, 'data'), '-p', String(pgPort), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
-      ]);
-      procs.push(await ManagedProcess.spawn('postgres', cmd, pargs));
-      await waitUntil('postgres', async () => {
-        if (!(await canConnect('127.0.0.1', pgPort))) throw new Error('not listening');
-      }, { timeoutMs: 30_000 });
-      backendArgs = ['--handler=postgresql', `--postgresql-url=postgres://postgres@127.0.0.1:${pgPort}/postgres`];
+      const pg = await startPostgresForFerretdb(dir, opts.log);
+      procs.push(pg.proc);
+      backendArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
     } else {
       const data = join(dir, 'ferretdb');
       mkdirSync(data, { recursive: true });
