@@ -22,6 +22,7 @@ import { startRunwareStandIn, type RunwareStandIn } from '../stand-ins/runware';
 import { startServiceStandIns, type ServiceStandIns } from '../stand-ins/services';
 import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build';
 import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
+import { dataConverterFromEnv, dataConverterOption } from '../../src/codec/data-converter';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -154,7 +155,7 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
     }
   };
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', ...dataConverterOption(dataConverterFromEnv()) });
 
   const all: (WorkerProcess & { child: ChildProcess; file: WriteStream })[] = [];
   const kills: number[] = [];

@@ -6,6 +6,7 @@ import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { MongoClient, type Db } from 'mongodb';
 import { CliError, EXIT } from './errors';
+import { dataConverterOption } from '../codec/data-converter';
 import { redactUri, type CliSettings } from './settings';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -33,7 +34,7 @@ export function openConnections(settings: CliSettings): Connections {
           const connection = await Connection.connect({ ...options, connectTimeout: CONNECT_TIMEOUT_MS });
           // connect() succeeds lazily on some failures; one cheap call proves the namespace answers.
           await connection.workflowService.describeNamespace({ namespace: settings.namespace });
-          return { connection, client: new Client({ connection, namespace: settings.namespace }) };
+          return { connection, client: new Client({ connection, namespace: settings.namespace, ...dataConverterOption(settings.dataConverter) }) };
         } catch (err) {
           throw new CliError(
             `cannot reach Temporal at ${settings.temporalAddress} (${settings.temporalVariable}, namespace ${settings.namespace}): ${causeOf(err)}`,

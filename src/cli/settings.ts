@@ -9,6 +9,8 @@
 import { ConfigError, loadConfig, type Config } from '../config/config';
 import { VARIABLES } from '../config/registry';
 import { usageError } from './errors';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverterFromConfig } from '../codec/data-converter';
 
 export interface CliSettings {
   temporal: Config['temporal'];
@@ -20,6 +22,8 @@ export interface CliSettings {
   mongoVariable: string;
   database: string;
   taskQueue: string;
+  /** The payload codec the workers use (PAYLOAD_CODEC_KEYS), so the CLI writes encrypted inputs and reads encrypted results. */
+  dataConverter: DataConverter | undefined;
 }
 
 const NOT_USED_BY_THE_CLI = 'not-used-by-the-cli';
@@ -36,6 +40,7 @@ export function readSettings(env: Record<string, string | undefined> = process.e
   }
   return {
     temporal: config.temporal,
+    dataConverter: dataConverterFromConfig(config),
     temporalAddress: config.temporal.address,
     temporalVariable: config.temporal.addressFrom,
     namespace: config.temporal.namespace,

@@ -15,6 +15,7 @@ import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build'
 import { freePort } from '../../dev/stack/readiness';
 import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { getStack } from './stack';
+import { dataConverterFromEnv, dataConverterOption } from '../../src/codec/data-converter';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -143,7 +144,8 @@ export async function startWorldHarness(opts: { env?: Record<string, string>; ll
 
   const exited = new Promise<number | null>((r) => worker.once('exit', (code) => r(code)));
   const connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, namespace: 'default' });
+  // The client encodes with the keys the worker got, as every client of encrypted workers must.
+  const client = new Client({ connection, namespace: 'default', ...dataConverterOption(dataConverterFromEnv({ PAYLOAD_CODEC_KEYS: opts.env?.PAYLOAD_CODEC_KEYS })) });
 
   return {
     client,
