@@ -34,6 +34,8 @@ export interface RunwareClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
+  /** Longest `Retry-After` honoured (PROVIDER_RETRY_AFTER_MAX_MS); unset → the provider-errors default. */
+  retryAfterCeilingMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -128,7 +130,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
         // Runware's documented safety option: with `mode` unset, `checkContent` means the fast check (one per image).
         ...(req.checkContent ? { safety: { checkContent: true } } : {}),
       };
-      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal };
+      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal: req.signal, retryAfterCeilingMs: opts.retryAfterCeilingMs };
       let text: string;
       try {
         const res = await http.post(opts.baseUrl, { json: [task], ...(req.signal ? { signal: req.signal } : {}), ...sentHook(req.onSent) });
@@ -184,7 +186,7 @@ export function createRunwareClient(opts: RunwareClientOptions): RunwareClient {
     },
 
     async getResponse(taskUUID, signal) {
-      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal };
+      const ctx = { provider: 'images' as const, secrets, timeoutMs: opts.timeoutMs, signal, retryAfterCeilingMs: opts.retryAfterCeilingMs };
       let status: number;
       let text: string;
       try {

@@ -85,7 +85,12 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
       ...(config.llm.httpReferer ? { referer: config.llm.httpReferer } : {}),
       ...(config.llm.appTitle ? { appTitle: config.llm.appTitle } : {}),
     }),
-    runware: createRunwareClient({ baseUrl: config.images.baseUrl, apiKey: config.images.apiKey, timeoutMs: config.images.timeoutMs }),
+    runware: createRunwareClient({
+      baseUrl: config.images.baseUrl,
+      apiKey: config.images.apiKey,
+      timeoutMs: config.images.timeoutMs,
+      retryAfterCeilingMs: config.spend.retryAfterCeilingMs,
+    }),
     media: createMediaUploader({ media: services.media, httpTimeoutMs: config.images.httpTimeoutMs }),
   };
   const activities = createActivities(deps);

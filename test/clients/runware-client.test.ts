@@ -138,6 +138,14 @@ describe('createRunwareClient + downloadImage against the Runware stand-in', () 
     expect(err.provider).toBe('images');
   });
 
+  test('a Retry-After above the configured ceiling is cut to it (the requested value is kept)', async () => {
+    stand.faults.push({ status: 429, retryAfter: 3600 });
+    const capped = createRunwareClient({ baseUrl: stand.url, apiKey: API_KEY, timeoutMs: 5000, retryAfterCeilingMs: 5000 });
+    const err = (await catchErr(capped.generateImage(req()))) as ProviderHttpError;
+    expect(err.retryAfterMs).toBe(5000);
+    expect(err.requestedRetryAfterMs).toBe(3_600_000);
+  });
+
   test('timeout and abort', async () => {
     stand.faults.push({ delayMs: 1000 });
     expect(isProviderTimeoutError(await catchErr(client(100).generateImage(req())))).toBe(true);
