@@ -106,6 +106,9 @@ test(
     expect(stage.status).toBe('failed');
     expect(stage.reason).toContain('400');
     expect(status?.stages.every((s: any) => s.status === 'completed' || s.status === 'failed')).toBe(true);
+    // Workflow log lines reach the worker's stdout through the SDK's sinks and a pipe, after the workflow's result
+    // may already be visible: wait a little for the line instead of racing it.
+    for (let i = 0; i < 100 && !h.output().includes('clean-up step failed'); i++) await Bun.sleep(100);
     expect(h.output()).toContain('clean-up step failed');
   },
   120_000,
