@@ -110,6 +110,9 @@ describe('world CLI', () => {
     // It followed the world while it ran, not just its end.
     expect(lines.some((l) => l.state === 'in_progress')).toBe(true);
 
+    // The world is settled in MongoDB a moment before its orchestrator closes its own task and returns: wait for the
+    // close, so the progress query below is answered from the closed history as intended.
+    await h.client.workflow.getHandle(`generate-world-description-${worldId}:world-description`).result();
     const status = await world(['status', worldId, '--json']);
     expect(status.code).toBe(0);
     const view = JSON.parse(status.stdout);
