@@ -27,13 +27,15 @@ import { findOnPath } from './paths';
 import { indent, installExitHook, ManagedProcess } from './process';
 import { freePort, pingMongo, pingTemporal, waitUntil } from './readiness';
 import { ensureFerretdb, ensureTemporal, type Log } from './tools';
-import { startPostgresForFerretdb } from './mongo-server';
+import { postgresUsable, startPostgresForFerretdb } from './mongo-server';
 
 export type Stack = {
   /** host:port of the Temporal frontend (gRPC). */
   temporalAddress: string;
   mongoUri: string;
   mongoKind: 'external' | 'mongod' | 'ferretdb';
+  /** FerretDB's storage, when this stack started FerretDB. */
+  ferretdbBackend?: FerretdbBackend;
   temporalKind: 'external' | 'dev-server';
   /** The dev server's Web UI, when started with `temporalUi`. */
   temporalUiUrl?: string;
@@ -102,7 +104,9 @@ type ServerSpec = {
   probe: (address: string) => Promise<void>;
 };
 
-type Started = { address: string; proc?: ManagedProcess; port?: number; spec?: ServerSpec; uiUrl?: string };
+type Started = { address: string; proc?: ManagedProcess; port?: number; spec?: ServerSpec; uiUrl?: string; backend?: FerretdbBackend };
+
+export type FerretdbBackend = 'sqlite' | 'postgresql';
 
 const tempDirs = new Set<string>();
 
@@ -190,6 +194,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     temporalKind: temporalEnv !== undefined ? 'external' : 'dev-server',
     ...(temporal.value.uiUrl ? { temporalUiUrl: temporal.value.uiUrl } : {}),
     mongoKind: mongo.value.proc ? (mongo.value.proc.name === 'mongod' ? 'mongod' : 'ferretdb') : 'external',
+    ...(mongo.value.backend ? { ferretdbBackend: mongo.value.backend } : {}),
     get pids() {
       return procs.map((p) => p.pid);
     },
@@ -340,10 +345,13 @@ function canListen(port: number): Promise<boolean> {
 }
 
 /**
- * `STACK_FERRETDB_BACKEND=postgresql` runs FerretDB on a throw-away PostgreSQL cluster (Debian's `postgresql`
- * binaries) instead of SQLite: measured 0.5× FerretDB CPU for one 3×10 world and 0.3× at five at once
- * (docs/performance-db-runtime.md). Opt-in until CI provisions PostgreSQL; the cluster keeps running across
- * `restartMongo` (only FerretDB restarts) and is listed in `pids` too.
+ * FerretDB stores its data in PostgreSQL when PostgreSQL's server binaries can run here (Debian's `postgresql`,
+ * which `.ci/run` installs), else in SQLite. PostgreSQL is the default because it is faster and as correct with the
+ * worker's per-document locks: measured 0.5× FerretDB CPU for one 3×10 world and 0.3× at five at once, and W 10–12 s
+ * against 15–17 s for the same world (docs/performance-db-runtime.md) — its backend pushes `_id` and other top-level
+ * equalities down to SQL, where the SQLite backend decodes the whole collection for any filter but a bare `_id`.
+ * `STACK_FERRETDB_BACKEND=sqlite|postgresql` forces one. The cluster keeps running across `restartMongo` (only
+ * FerretDB restarts) and is listed in `pids` too.
  */
 async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[], backend?: string): Promise<Started> {
   const mongod = findOnPath('mongod');
@@ -366,16 +374,17 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
   if (backend !== undefined && backend !== 'sqlite' && backend !== 'postgresql') {
     throw new Error(`STACK_FERRETDB_BACKEND must be sqlite or postgresql; got "${backend}"`);
   }
+  const chosen: FerretdbBackend = backend ?? (await postgresUsable(log) ? 'postgresql' : 'sqlite');
   const tool = await ensureFerretdb(log);
   const dataDir = join(stateDir, 'ferretdb');
   mkdirSync(dataDir, { recursive: true });
   let backendArgs = ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
-  if (backend === 'postgresql') {
+  if (chosen === 'postgresql') {
     const pg = await startPostgresForFerretdb(stateDir, log);
     procs.push(pg.proc);
     backendArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
   }
-  return startServer(
+  const started = await startServer(
     {
       name: 'ferretdb',
       command: tool.path,
@@ -394,4 +403,5 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
     log,
     procs,
   );
+  return { ...started, backend: chosen };
 }

@@ -37,6 +37,28 @@ export function findPostgres(): { initdb: string; postgres: string } | undefined
 }
 
 /**
+ * Whether a throw-away PostgreSQL cluster can be started here: the server binaries exist and, under root, the
+ * `postgres` account they run as (Debian's package creates it) and `setpriv`. Says why not, once, when it cannot.
+ */
+export async function postgresUsable(log: Log): Promise<boolean> {
+  const why = await postgresUnusableReason();
+  if (why) log(`FerretDB on SQLite: ${why} (PostgreSQL is faster; .ci/run installs Debian's postgresql)`);
+  return why === undefined;
+}
+
+async function postgresUnusableReason(): Promise<string | undefined> {
+  if (!findPostgres()) return 'no PostgreSQL server binaries (initdb, postgres)';
+  if (process.getuid?.() !== 0) return undefined;
+  if (!findOnPath('setpriv')) return 'running as root without setpriv to drop to the postgres account';
+  try {
+    await run('id', ['-u', 'postgres']);
+  } catch {
+    return 'running as root and there is no postgres account to run PostgreSQL as';
+  }
+  return undefined;
+}
+
+/**
  * PostgreSQL refuses to run as root; under root (CI containers) it runs as the `postgres` account Debian's package
  * creates, through `setpriv` (util-linux).
  */
@@ -66,7 +88,7 @@ export async function startPostgresForFerretdb(dir: string, log: Log): Promise<{
     '-D', join(pgDir, 'data'), '-p', String(port), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
   ]);
-  const proc = await ManagedProcess.spawn('postgres', cmd, args);
+  const proc = await ManagedProcess.spawn('postgres', cmd, args, process.env, 'SIGINT');
   try {
     await waitUntil('postgres', async () => {
       if (!(await canConnect('127.0.0.1', port))) throw new Error('not listening');

@@ -37,6 +37,7 @@ export class ManagedProcess {
   private constructor(
     readonly name: string,
     private readonly child: ChildProcess,
+    private readonly stopSignal: NodeJS.Signals = 'SIGTERM',
   ) {
     if (child.pid === undefined) throw new Error(`${name}: spawn failed (no pid)`);
     this.pid = child.pid;
@@ -52,11 +53,12 @@ export class ManagedProcess {
     live.add(this);
   }
 
-  static spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<ManagedProcess> {
+  /** `stopSignal`: what {@link stop} sends first (PostgreSQL: SIGINT, its fast shutdown; SIGTERM waits for clients). */
+  static spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, stopSignal: NodeJS.Signals = 'SIGTERM'): Promise<ManagedProcess> {
     return new Promise((resolve, reject) => {
       const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
       child.once('error', (err) => reject(new Error(`${name}: could not start ${command}: ${err.message}`)));
-      child.once('spawn', () => resolve(new ManagedProcess(name, child)));
+      child.once('spawn', () => resolve(new ManagedProcess(name, child, stopSignal)));
     });
   }
 
@@ -76,10 +78,10 @@ export class ManagedProcess {
     return `${this.name} (pid ${this.pid}) ${how}${out ? `; last output:\n${indent(out)}` : ' (no output)'}`;
   }
 
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+  /** SIGTERM (or the process's stop signal), then SIGKILL after `graceMs`; resolves once the process has exited. */
   async stop(graceMs = 5_000): Promise<void> {
     if (this.hasExited) return;
-    this.signal('SIGTERM');
+    this.signal(this.stopSignal);
     const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') {
       this.signal('SIGKILL');

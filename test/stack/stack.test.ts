@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { MongoClient } from 'mongodb';
-import { startStack } from '../../dev/stack';
+import { startStack, type Stack } from '../../dev/stack';
 import { canConnect, freePort } from '../../dev/stack/readiness';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 
@@ -25,6 +25,7 @@ function portOf(address: string): number {
 }
 
 const quiet = () => {};
+const serverCount = (stack: Stack) => (stack.ferretdbBackend === 'postgresql' ? 3 : 2);
 
 describe('startStack', () => {
   test(
@@ -35,7 +36,8 @@ describe('startStack', () => {
       try {
         expect(stack.temporalKind).toBe('dev-server');
         expect(['mongod', 'ferretdb']).toContain(stack.mongoKind);
-        expect(stack.pids).toHaveLength(2);
+        // Temporal and the MongoDB-compatible server, plus PostgreSQL's postmaster under FerretDB's PostgreSQL backend.
+        expect(stack.pids).toHaveLength(serverCount(stack));
         expect(stack.temporalAddress).toMatch(/^127\.0\.0\.1:\d+$/);
         expect(stack.mongoUri).toMatch(/^mongodb:\/\/127\.0\.0\.1:\d+\/$/);
 
@@ -102,8 +104,11 @@ describe('startStack', () => {
           expect(described.workflowExecutionInfo?.execution?.workflowId).toBe(workflowId);
           expect(described.workflowExecutionInfo?.status).toBe(1); // RUNNING
 
-          expect(stack.pids).toHaveLength(2);
-          for (const pid of mongoPidBefore) expect(isAlive(pid)).toBe(false);
+          expect(stack.pids).toHaveLength(serverCount(stack));
+          // Both servers are new processes; only PostgreSQL under FerretDB (its storage) kept running.
+          const kept = mongoPidBefore.filter((pid) => isAlive(pid));
+          expect(kept).toHaveLength(stack.ferretdbBackend === 'postgresql' ? 1 : 0);
+          for (const pid of kept) expect(stack.pids).toContain(pid);
           for (const pid of stack.pids) expect(isAlive(pid)).toBe(true);
         } finally {
           await connection.close();

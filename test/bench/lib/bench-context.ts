@@ -15,6 +15,8 @@ export interface BenchContext {
   table: LatencyTable;
   /** The stack's MongoDB-compatible server and Temporal dev server, if this stack started them. */
   mongoPid?: number;
+  /** Every process of the database: the MongoDB-compatible server, and PostgreSQL under FerretDB's PostgreSQL backend. */
+  databasePids: number[];
   temporalPid?: number;
   /** Re-applies the table (service stand-in `reset()` clears its latency). */
   applyTable(): void;
@@ -41,6 +43,8 @@ export async function openContext(table: LatencyTable, env: Record<string, strin
     proxy,
     table,
     mongoPid: named.find((p) => /ferret|mongod/.test(p.name))?.pid,
+    // comm of the postmaster is "postgres" (setpriv execs it, same pid); its backends are its children.
+    databasePids: named.filter((p) => /ferret|mongod|postgres/.test(p.name)).map((p) => p.pid),
     temporalPid: named.find((p) => /temporal/.test(p.name))?.pid,
     applyTable() {
       const t = ctx.table;

@@ -71,6 +71,12 @@ function sumBy<T>(items: readonly T[], f: (t: T) => number): number {
   return s;
 }
 
+/** CPU seconds of the database's processes (with PostgreSQL's backends, its children); NaN for an external one. */
+function databaseCpuSeconds(ctx: BenchContext): number {
+  if (ctx.databasePids.length === 0) return NaN;
+  return sumBy(ctx.databasePids, (pid) => treeCpuSeconds(pid));
+}
+
 export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurrency: number, timeoutMs = 30 * 60_000): Promise<BatchFigures> {
   const { h } = ctx;
   h.llm.reset();
@@ -78,7 +84,7 @@ export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurre
   h.services.reset();
   ctx.applyTable();
 
-  const cpu0 = { worker: treeCpuSeconds(h.workerPid), mongo: ctx.mongoPid ? cpuSeconds(ctx.mongoPid) : NaN, temporal: ctx.temporalPid ? cpuSeconds(ctx.temporalPid) : NaN };
+  const cpu0 = { worker: treeCpuSeconds(h.workerPid), mongo: databaseCpuSeconds(ctx), temporal: ctx.temporalPid ? cpuSeconds(ctx.temporalPid) : NaN };
   const ops0 = await ctx.proxy.counts();
   const rss = rssSampler(h.workerPid);
 
@@ -94,7 +100,7 @@ export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurre
 
   const peakRssBytes = rss.stop();
   const cpuWorkerS = treeCpuSeconds(h.workerPid) - cpu0.worker;
-  const cpuMongoS = ctx.mongoPid ? cpuSeconds(ctx.mongoPid) - cpu0.mongo : NaN;
+  const cpuMongoS = databaseCpuSeconds(ctx) - cpu0.mongo;
   const cpuTemporalS = ctx.temporalPid ? cpuSeconds(ctx.temporalPid) - cpu0.temporal : NaN;
   const ops = opsBetween(ops0, await ctx.proxy.counts());
 
