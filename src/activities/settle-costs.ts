@@ -7,14 +7,16 @@
  * reply was lost or whose request we aborted. OpenRouter offers no such lookup, so an LLM answer that never
  * reached us stays uncounted (its request is counted in `api_calls_made_LLM`).
  *
- * Idempotent and cheap when there is nothing to do: one read of the world's `provider_calls` and one of its
- * applied cost keys.
+ * Idempotent, and free when there is nothing to do: the status document proves it (`nothingToSettle`), and only
+ * otherwise are the world's `provider_calls` and its applied cost keys read (two scans of large collections; on
+ * FerretDB/SQLite seconds on the world's critical path).
  */
+import type { GenerationStatus } from '../repositories';
 import type { ActivityDeps } from './deps';
 import { findLostRender } from './lost-renders';
 import { costKey } from './paid-request';
 import { costOfRecord, renderCodec } from './paid-records';
-import { withBudgetSettlement } from './spend-records';
+import { countedCost, withBudgetSettlement } from './spend-records';
 
 export interface SettledCosts {
   /** Stored answers whose cost this sweep applied. */
@@ -25,9 +27,42 @@ export interface SettledCosts {
   unresolved: number;
 }
 
-export async function settleWorldCosts(deps: Pick<ActivityDeps, 'repos' | 'runware' | 'config' | 'log'>, worldId: string, signal?: AbortSignal): Promise<SettledCosts> {
+/**
+ * True when the status document proves that every reserved provider call has its answer stored and that answer's
+ * cost applied, so the sweep has nothing to do:
+ *  - `api_calls_made_LLM + api_calls_made_images` counts reservations, each key (`position:sN`) once
+ *    (reserveCall is a keyed increment); a send leaves only under a reservation, and a reservation is reused only
+ *    by a send that never left (refused), so every send the provider received has one;
+ *  - a reservation has at most one stored answer (provider_calls keeps one result per position and send), and a
+ *    stored answer has exactly one cost key (`cost:position:sN`);
+ *  - `api_calls_costed` is incremented in the same keyed increment as each cost key (spend-records.ts
+ *    `countedCost`), so it is the number of applied cost keys — or fewer, never more (a world created before the
+ *    counter existed, or costs applied by an older release in a rolling deploy).
+ * Hence costed ≤ answers with cost ≤ answers ≤ reservations, and equality of the ends means every reservation has a
+ * stored answer whose cost is applied: no stored answer left to apply, and no image send without a stored answer
+ * (a lost render) to look up. A send answered with an HTTP error, a lost reply, a crash before the cost write, or
+ * an older world (counter absent) all leave the counts unequal, and the full sweep runs as before.
+ */
+export function nothingToSettle(doc: Pick<GenerationStatus, 'api_calls_made_LLM' | 'api_calls_made_images'> & { api_calls_costed?: number }): boolean {
+  const costed = doc.api_calls_costed;
+  if (typeof costed !== 'number') return false;
+  return costed === (doc.api_calls_made_LLM ?? 0) + (doc.api_calls_made_images ?? 0);
+}
+
+/**
+ * `known`: the world's status document as the caller just read it (saves the sweep its own read); the decision is
+ * only as fresh as that read, which is fine once the world's activities have stopped.
+ */
+export async function settleWorldCosts(
+  deps: Pick<ActivityDeps, 'repos' | 'runware' | 'config' | 'log'>,
+  worldId: string,
+  signal?: AbortSignal,
+  known?: GenerationStatus | null,
+): Promise<SettledCosts> {
   const { providerCalls, status } = deps.repos;
   const settled: SettledCosts = { applied: 0, recovered: 0, unresolved: 0 };
+  const doc = known ?? (await status.get(worldId));
+  if (doc && nothingToSettle(doc)) return settled;
   const positions = await providerCalls.loadWorld(worldId);
   if (positions.size === 0) return settled;
   const applied = await status.appliedKeys(worldId, 'cost:');
@@ -49,7 +84,7 @@ export async function settleWorldCosts(deps: Pick<ActivityDeps, 'repos' | 'runwa
       // Settled after the world's activities stopped: its budget no longer decides anything, so the render is
       // stored without a hold (the sweep cannot know whether its send had one) and settles no budget field.
       const stored = renderCodec.fromRecord(await providerCalls.storeResult(state.ref, found.send, renderCodec.toRecord(found.result)));
-      if (await status.applyOnce(worldId, costKey(position, found.send), renderCodec.costOf(stored))) settled.recovered++;
+      if (await status.applyOnce(worldId, costKey(position, found.send), countedCost(renderCodec.costOf(stored)))) settled.recovered++;
     } catch (err) {
       settled.unresolved++;
       deps.log.warn('could not settle the cost of an image render', { world_id: worldId, position, error: err instanceof Error ? err.message : String(err) });

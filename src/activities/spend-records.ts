@@ -20,13 +20,24 @@ export function ledgerFields(hold: BudgetHold | undefined, model: string | undef
 /**
  * The increments of a stored answer's cost key, with the budget settled: the reservation the answer's send held is
  * replaced by the answer's real cost (`actual − reserved`, negative when it cost less than expected). Answers of
- * worlds without a budget carry no `reserved_usd` and touch no budget field.
+ * worlds without a budget carry no `reserved_usd` and touch no budget field. Every cost key also counts its answer
+ * in `api_calls_costed` ({@link countedCost}): this is the increment of every stored answer's cost key (paid-request.ts
+ * and the world's cost sweep).
  */
 export function withBudgetSettlement(increments: CounterIncrements, record: Record<string, unknown>): CounterIncrements {
   const reserved = record.reserved_usd;
-  if (typeof reserved !== 'number' || !Number.isFinite(reserved)) return increments;
+  if (typeof reserved !== 'number' || !Number.isFinite(reserved)) return countedCost(increments);
   const actual = (increments.llm_cost_total ?? 0) + (increments.image_cost_total ?? 0);
-  return { ...increments, budget_committed_usd: actual - reserved };
+  return countedCost({ ...increments, budget_committed_usd: actual - reserved });
+}
+
+/**
+ * A cost key's increments plus one `api_calls_costed`, in the same keyed increment: the counter moves exactly when
+ * (and as often as) a stored answer's cost key is applied, so it never runs ahead of the costs it vouches for. The
+ * world's cost sweep compares it with the reservations made (settle-costs.ts `nothingToSettle`).
+ */
+export function countedCost(increments: CounterIncrements): CounterIncrements {
+  return { ...increments, api_calls_costed: 1 };
 }
 
 /**

@@ -46,6 +46,7 @@ export const INT_COUNTER_FIELDS = [
   'api_calls_made_images',
   'llm_prompt_tokens',
   'llm_completion_tokens',
+  'api_calls_costed',
 ] as const;
 /** Cost counters (stored as BSON double, always). */
 export const COST_FIELDS = ['llm_cost_total', 'image_cost_total'] as const;
@@ -91,6 +92,12 @@ export const GenerationStatusSchema = v.object({
   characters_ambiguous: v.optional(Count, 0),
   llm_prompt_tokens: v.optional(Count, 0),
   llm_completion_tokens: v.optional(Count, 0),
+  /**
+   * Stored answers whose cost key is applied, counted in that same keyed increment (spend-records.ts). Equal to
+   * `api_calls_made_LLM + api_calls_made_images` ⇒ the world's cost sweep has nothing to settle (settle-costs.ts).
+   * Absent in worlds created before it existed (a read sees `undefined`, and the sweep then runs in full).
+   */
+  api_calls_costed: v.optional(Count, 0),
   /** The world's spending budget in USD (src/domain/budget.ts); absent or null = none. */
   budget_usd: v.optional(v.nullable(Money)),
   /**
