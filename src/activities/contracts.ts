@@ -43,7 +43,13 @@ export interface ProgressActivities {
    * is the reason recorded if the world fails; `cancelled` says a cancel stopped the world: whatever
    * is missing fails with reason `cancelled` (a world that is in fact complete stays completed).
    */
-  finishWorld(args: { worldId: string; failure?: string; cancelled?: boolean }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
+  finishWorld(args: {
+    worldId: string;
+    failure?: string;
+    cancelled?: boolean;
+    /** Also close this task (the orchestrator's own) as the world ended: completed, or failed with its summary. */
+    closeTaskId?: string;
+  }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
   /** Read-only: where the world stands, so a re-sent start can leave a finished world untouched. */
   inspectWorld(args: { worldId: string }): Promise<WorldState>;
 }

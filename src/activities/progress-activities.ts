@@ -25,7 +25,7 @@ import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { settleWorldCosts } from './settle-costs';
 import { extendSummary } from '../prompts';
-import { resultOfStep } from '../repositories';
+import { resultOfStep, type GenerationStatus, type StageBatch, type StageMove } from '../repositories';
 
 /**
  * The status document carries the prompt only as a preview: world-service reads that document every 500 ms per
@@ -47,6 +47,13 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     await tasks.createIfAbsent({ id, type, worldId, parentId, parameters: parameters as Record<string, unknown> });
     await status.applyOnce(worldId, `task-created:${id}`, { tasks_total: 1 });
     return id;
+  }
+
+  /** Closes a task as completed or failed and counts it once (one key per task: it ends once, whatever the retries). */
+  async function closeTask(taskId: string, outcome: 'completed' | 'failed', error: string | undefined) {
+    const task = outcome === 'completed' ? await tasks.complete(taskId) : await tasks.fail(taskId, error ?? 'failed');
+    await status.applyOnce(task.world_id, `task-finished:${taskId}`, outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 });
+    return task;
   }
 
   async function loadTask<P>(taskId: string) {
@@ -150,9 +157,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     finishTask: ({ taskId, outcome, error }) =>
       translateErrors('finishTask', async () => {
-        const task = outcome === 'completed' ? await tasks.complete(taskId) : await tasks.fail(taskId, error ?? 'failed');
-        // One key per task: a task ends once, as completed or as failed, whatever the retries.
-        await status.applyOnce(task.world_id, `task-finished:${taskId}`, outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 });
+        const task = await closeTask(taskId, outcome, error);
         // The description task closes right after finishWorld: its own ledger entries expire with the world's.
         if (deps.retention && taskId === taskIds.worldDescription(task.world_id)) {
           const doc = await status.get(task.world_id);
@@ -331,75 +336,34 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { avatarTaskId, ...planned };
       }),
 
-    finishWorld: ({ worldId, failure, cancelled }) =>
+    finishWorld: ({ worldId, failure, cancelled, closeTaskId }) =>
       translateErrors('finishWorld', async () => {
+        const known = await status.get(worldId);
+        if (!known) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
         // Money paid by attempts that were never retried (a cancel, a step out of attempts) is counted before the
         // world is summed up: stored answers whose cost never landed, renders Runware billed but never delivered.
-        await settleWorldCosts(deps, worldId, Context.current().cancellationSignal);
-        const before = await status.get(worldId);
-        if (!before) throw new PermanentStepError(`no generation status for world ${worldId}`, ErrorTypes.missingData);
-        const stageOf = (doc: typeof before, name: string) => doc.stages.find((s) => s.name === name)?.status;
-        const avatarsBefore = before.avatars_created ?? 0;
-        const fails =
-          before.stages.some((s) => s.status === 'failed') ||
-          stageOf(before, 'initializing') !== 'completed' ||
-          stageOf(before, 'world_description') !== 'completed' ||
-          stageOf(before, 'world_image') !== 'completed' ||
-          before.users_created < before.users_predicted ||
-          avatarsBefore < before.users_predicted ||
-          before.posts_created < before.posts_predicted;
-        // The world's own reason goes first, so it is the `error` world-service shows. A world that is
-        // complete stays completed even if a cancel (or a late planning error) came with the call.
-        const reason = cancelled ? CANCELLED_REASON : failure;
-        if (fails && reason) await status.recordError(worldId, reason);
-        const doc = (await status.get(worldId)) ?? before;
-        const avatars = doc.avatars_created ?? 0;
-        const cause = doc.error ? ` (${doc.error})` : '';
-        // Only a cancel or a failure before the children leaves these unsettled; nothing may stay open.
-        if (stageOf(doc, 'initializing') !== 'completed') {
-          await status.advanceStage(worldId, 'initializing', 'failed', `world was not initialized${cause}`);
-        }
-        if (stageOf(doc, 'world_description') !== 'completed') {
-          await status.advanceStage(worldId, 'world_description', 'failed', `world description was not written${cause}`);
-        }
-        if (stageOf(doc, 'world_image') !== 'completed') {
-          await status.advanceStage(worldId, 'world_image', 'failed', `world images were not created${cause}`);
-        }
-        if (doc.users_created < doc.users_predicted || avatars < doc.users_predicted) {
-          // Characters whose creation character-service cannot confirm are named: they may exist there.
-          const ambiguous = doc.characters_ambiguous ?? 0;
-          const unconfirmed = ambiguous > 0 ? `, ${ambiguous} may have been created but could not be confirmed (not created again)` : '';
-          await status.advanceStage(
-            worldId,
-            'characters',
-            'failed',
-            `${doc.users_created} of ${doc.users_predicted} characters and ${avatars} avatars created${unconfirmed}${cause}`,
-          );
-        } else {
-          await status.advanceStage(worldId, 'characters', 'completed');
-        }
-        if (doc.posts_created < doc.posts_predicted) {
-          const failed = doc.posts_failed ?? 0;
-          await status.advanceStage(
-            worldId,
-            'posts',
-            'failed',
-            `${doc.posts_created} of ${doc.posts_predicted} posts created, ${failed} failed${cause}`,
-          );
-        } else {
-          await status.advanceStage(worldId, 'posts', 'completed');
-        }
-        const final =
-          cancelled && fails
-            ? await status.advanceStage(worldId, 'finishing', 'failed', CANCELLED_REASON)
-            : await status.advanceStage(worldId, 'finishing', 'completed');
+        // A world whose every reservation has its cost applied reads nothing more (settle-costs.ts nothingToSettle).
+        await settleWorldCosts(deps, worldId, Context.current().cancellationSignal, known);
+        // Every move below, and the world's own reason, in one compare-and-set of the status document (decided on
+        // the revision it writes); the sweep above changes costs only, never what this decides on.
+        const final = await status.advanceStages(worldId, (doc) => finishingBatch(doc, cancelled === true ? CANCELLED_REASON : failure, cancelled === true));
         const summary = final.stages
           .filter((s) => s.status === 'failed')
           .map((s) => `${s.name}: ${s.reason ?? 'failed'}`)
           .join('; ');
         const worldStatus = final.status === 'completed' ? 'completed' : 'failed';
-        if (worldStatus === 'failed') await status.recordError(worldId, summary || 'world generation failed');
-        // Settled: the records kept only for exactness and retries now expire after the retention period.
+        // Only a document that had a stage failed without an error (an older release) gets here with none.
+        if (worldStatus === 'failed' && (final.error ?? null) === null) await status.recordError(worldId, summary || 'world generation failed');
+        if (closeTaskId !== undefined) {
+          // The orchestrator's own task closes here rather than in a finishTask activity after this one (one hop
+          // less on the world's end); as the workflow closed it: completed, or failed with the world's summary
+          // (a cancelled world: `cancelled`).
+          await (worldStatus === 'completed'
+            ? closeTask(closeTaskId, 'completed', undefined)
+            : closeTask(closeTaskId, 'failed', cancelled === true ? CANCELLED_REASON : summary || 'world generation failed'));
+        }
+        // Settled: the records kept only for exactness and retries now expire after the retention period (after
+        // the task's close, so its own entries are stamped too).
         await deps.retention?.markWorldSettled(worldId);
         return { status: worldStatus, summary: summary || 'all characters, avatars and posts created' };
       }),
@@ -415,6 +379,53 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { state: doc.status === 'completed' ? 'completed' : 'failed', reason: doc.error ?? null };
       }),
   };
+
+  /**
+   * What finishWorld writes, decided on the document it writes: the world's own reason first (so it is the `error`
+   * world-service shows) when the world is not complete — a complete world stays completed even if a cancel (or a
+   * late planning error) came with the call —, then every stage left open settled, and `finishing` last.
+   */
+  function finishingBatch(doc: GenerationStatus, reason: string | undefined, cancelled: boolean): StageBatch {
+    const stageOf = (name: string) => doc.stages.find((s) => s.name === name)?.status;
+    const avatars = doc.avatars_created ?? 0;
+    const fails =
+      doc.stages.some((s) => s.status === 'failed') ||
+      stageOf('initializing') !== 'completed' ||
+      stageOf('world_description') !== 'completed' ||
+      stageOf('world_image') !== 'completed' ||
+      doc.users_created < doc.users_predicted ||
+      avatars < doc.users_predicted ||
+      doc.posts_created < doc.posts_predicted;
+    const error = doc.error ?? (fails && reason ? reason : null);
+    const cause = error ? ` (${error})` : '';
+    const moves: StageMove[] = [];
+    // Only a cancel or a failure before the children leaves these unsettled; nothing may stay open.
+    if (stageOf('initializing') !== 'completed') moves.push({ stage: 'initializing', status: 'failed', reason: `world was not initialized${cause}` });
+    if (stageOf('world_description') !== 'completed') {
+      moves.push({ stage: 'world_description', status: 'failed', reason: `world description was not written${cause}` });
+    }
+    if (stageOf('world_image') !== 'completed') moves.push({ stage: 'world_image', status: 'failed', reason: `world images were not created${cause}` });
+    if (doc.users_created < doc.users_predicted || avatars < doc.users_predicted) {
+      // Characters whose creation character-service cannot confirm are named: they may exist there.
+      const ambiguous = doc.characters_ambiguous ?? 0;
+      const unconfirmed = ambiguous > 0 ? `, ${ambiguous} may have been created but could not be confirmed (not created again)` : '';
+      moves.push({
+        stage: 'characters',
+        status: 'failed',
+        reason: `${doc.users_created} of ${doc.users_predicted} characters and ${avatars} avatars created${unconfirmed}${cause}`,
+      });
+    } else {
+      moves.push({ stage: 'characters', status: 'completed' });
+    }
+    if (doc.posts_created < doc.posts_predicted) {
+      const failed = doc.posts_failed ?? 0;
+      moves.push({ stage: 'posts', status: 'failed', reason: `${doc.posts_created} of ${doc.posts_predicted} posts created, ${failed} failed${cause}` });
+    } else {
+      moves.push({ stage: 'posts', status: 'completed' });
+    }
+    moves.push(cancelled && fails ? { stage: 'finishing', status: 'failed', reason: CANCELLED_REASON } : { stage: 'finishing', status: 'completed' });
+    return { error: fails && reason ? reason : null, moves };
+  }
 
   /**
    * The ledger key decides what "exactly once" means: a post is counted once as created *or*

@@ -1,7 +1,7 @@
 /**
  * A world's milestones as info lines and metrics: started, each stage change, finished with its counts, cost and
  * duration. Every stage change of a world goes through the status repository's `advanceStage` (from the progress
- * activities: startWorld, planning, recordOutcome, finishWorld), so the repository is observed there — one wrapper
+ * activities: startWorld, planning, recordOutcome) or `advanceStages` (finishWorld), so the repository is observed there — one wrapper
  * at the composition root instead of a log call beside each of a dozen transitions.
  *
  * Transitions are idempotent and activities retry, so the same transition can be applied twice; a bounded in-memory
@@ -10,11 +10,14 @@
  */
 import { CANCELLED_REASON, type StageName } from '../domain/stages';
 import type { GenerationStatus } from '../repositories/collections';
+import type { GenerationStatusRepository, StageMove } from '../repositories/generation-status-repository';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 
 type StatusRepository = {
   advanceStage(worldId: string, stage: StageName, status: 'in_progress' | 'completed' | 'failed', reason?: string): Promise<GenerationStatus>;
+  /** Several moves in one write (finishWorld): each move is observed as if it were an advanceStage call. */
+  advanceStages?: GenerationStatusRepository['advanceStages'];
 };
 
 const SEEN_LIMIT = 50_000;
@@ -29,7 +32,21 @@ export function observeWorldEvents<R extends StatusRepository>(status: R, log: L
   };
   const advanceStage: StatusRepository['advanceStage'] = async (worldId, stage, next, reason) => {
     const doc = await status.advanceStage(worldId, stage, next, reason);
-    if (!firstTime(`${worldId}|${stage}|${next}`)) return doc;
+    observe(worldId, stage, next, reason, doc);
+    return doc;
+  };
+  const batched = status.advanceStages?.bind(status);
+  const advanceStages: GenerationStatusRepository['advanceStages'] | undefined = batched
+    ? async (worldId, plan) => {
+        // The moves of the plan as last asked: those of the revision that was written (or found unchanged).
+        let moves: readonly StageMove[] = typeof plan === 'function' ? [] : plan;
+        const doc = await batched(worldId, typeof plan === 'function' ? (d) => { const b = plan(d); moves = b.moves; return b; } : plan);
+        for (const m of moves) observe(worldId, m.stage, m.status, m.reason, doc);
+        return doc;
+      }
+    : undefined;
+  const observe = (worldId: string, stage: StageName, next: 'in_progress' | 'completed' | 'failed', reason: string | undefined, doc: GenerationStatus) => {
+    if (!firstTime(`${worldId}|${stage}|${next}`)) return;
     log.info('world stage', { world_id: worldId, stage, stage_status: next, ...(reason ? { reason } : {}) });
     if (stage === 'initializing' && next === 'completed') {
       metrics?.worldsStarted.inc();
@@ -43,7 +60,6 @@ export function observeWorldEvents<R extends StatusRepository>(status: R, log: L
     }
     // A world ends at `finishing`, or at `initializing` failed when its input was refused (it never starts).
     if ((stage === 'finishing' && next !== 'in_progress') || (stage === 'initializing' && next === 'failed')) finished(doc);
-    return doc;
   };
   const finished = (doc: GenerationStatus) => {
     const outcome = doc.status === 'completed' ? 'completed' : doc.error === CANCELLED_REASON || doc.stages.some((s) => s.reason === CANCELLED_REASON) ? 'cancelled' : 'failed';
@@ -72,5 +88,5 @@ export function observeWorldEvents<R extends StatusRepository>(status: R, log: L
     if (outcome === 'completed') log.info('world finished', fields);
     else log.warn('world finished', fields);
   };
-  return { ...status, advanceStage };
+  return { ...status, advanceStage, ...(advanceStages ? { advanceStages } : {}) };
 }

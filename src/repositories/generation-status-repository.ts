@@ -40,6 +40,17 @@ export interface InitializeGenerationInput {
 }
 
 export type StageTransition = Exclude<StageStatus, 'pending'>;
+/** One stage move of {@link GenerationStatusRepository.advanceStages}. */
+export interface StageMove {
+  stage: StageName;
+  status: StageTransition;
+  reason?: string;
+}
+/** What {@link GenerationStatusRepository.advanceStages} writes: the world's first error (if none yet), then the moves. */
+export interface StageBatch {
+  error?: string | null;
+  moves: readonly StageMove[];
+}
 export type ApiCallKind = 'llm' | 'images';
 export type ReserveResult = 'reserved' | 'already_reserved' | 'limit_reached' | 'missing';
 /** {@link ReserveResult} of a call that also reserves its expected cost against the world's budget. */
@@ -379,6 +390,53 @@ export function createGenerationStatusRepository(db: Db) {
         await sleep(Math.random() * Math.min(50, 2 ** attempt));
       }
       throw new ConcurrencyError(`advanceStage(${worldId}, ${stage}, ${status}) lost ${MAX_CAS_ATTEMPTS} races`);
+    },
+
+    /**
+     * Several stage moves (and the world's first error) in one compare-and-set on `revision`: the document is read,
+     * `plan` is applied to it, and the result is written by one `findOneAndUpdate` guarded by the revision read; on a
+     * conflict the document is read again and `plan` re-applied (a function plan is asked again, so it decides on the
+     * document it writes). Each move has {@link advanceStage}'s rules, applied in order: forward only (a completed or
+     * failed stage never changes, a repeated status is a no-op), and the first failure sets `error` if none is set.
+     * `error` in the plan is recorded first, if the document has none (as {@link recordError} before the moves).
+     * Nothing to change: no write, the current document is returned. Concurrent `advanceStage`/`recordError` calls
+     * bump `revision` too, so neither side's change can be lost.
+     */
+    async advanceStages(
+      worldId: string,
+      plan: readonly StageMove[] | ((doc: GenerationStatus) => StageBatch),
+    ): Promise<GenerationStatus> {
+      const check = (moves: readonly StageMove[]) => {
+        const unknown = moves.find((m) => !STAGE_NAMES.includes(m.stage));
+        if (unknown) throw new RepositoryValidationError(COLLECTION, [{ field: 'stages.name', message: `unknown stage '${unknown.stage}'` }]);
+      };
+      if (typeof plan !== 'function') check(plan);
+      for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+        const doc = await require(worldId);
+        const batch: StageBatch = typeof plan === 'function' ? plan(doc) : { moves: plan };
+        if (typeof plan === 'function') check(batch.moves);
+        let error = doc.error ?? null;
+        if (error === null && batch.error != null) error = batch.error;
+        let stages: Stage[] = doc.stages;
+        for (const { stage, status, reason } of batch.moves) {
+          const previous = stages.find((s) => s.name === stage)?.status ?? 'pending';
+          if (isFinal(previous) || previous === status) continue;
+          stages = stages.map((s) => (s.name === stage ? { name: s.name, status, ...(reason !== undefined ? { reason } : {}) } : s));
+          if (status === 'failed' && error === null) error = reason ?? `stage ${stage} failed`;
+        }
+        if (stages === doc.stages && error === (doc.error ?? null)) return doc;
+        const updated = await col.findOneAndUpdate(
+          { _id: worldId, revision: doc.revision } as Filter<GenerationStatus>,
+          {
+            $set: { stages, status: overallStatus(stages), current_stage: currentStage(stages), error, updated_at: new Date() },
+            $inc: { revision: 1 },
+          },
+          { returnDocument: 'after' },
+        );
+        if (updated) return updated;
+        await sleep(Math.random() * Math.min(50, 2 ** attempt));
+      }
+      throw new ConcurrencyError(`advanceStages(${worldId}) lost ${MAX_CAS_ATTEMPTS} races`);
     },
 
     /**
