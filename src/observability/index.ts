@@ -41,7 +41,7 @@ export interface Observability {
   tracing: Tracing;
   /** The SDK's and our metrics, in Prometheus text format. */
   metricsText(): Promise<string>;
-  /** Flushes held-back failure summaries and pending spans. */
+  /** Flushes held-back failure summaries, pending spans and buffered log lines. */
   shutdown(): Promise<void>;
 }
 
@@ -80,6 +80,8 @@ export async function setupObservability(opts: ObservabilityOptions): Promise<Ob
     async shutdown() {
       sdkLogger.flush();
       await tracing.shutdown().catch((err: unknown) => log.warn('flushing traces failed', { error: err instanceof Error ? err.message : String(err) }));
+      // Stdout is written asynchronously: every line out before the process exits (the logger's exit hook is the backstop).
+      await log.flush();
     },
   };
 }

@@ -1,9 +1,21 @@
 /**
  * The service's one logger: JSON lines on stdout, through pino.
  *
- * Why pino: it is the Node logger made for exactly this — one JSON object per line, synchronous writes to fd 1 (no
- * line lost when the process exits right after logging), level checks that cost a comparison when a level is off,
- * and `redact` paths compiled once into a fast serializer — instead of a hand-written JSON printer.
+ * Why pino: it is the Node logger made for exactly this — one JSON object per line, level checks that cost a
+ * comparison when a level is off, and `redact` paths compiled once into a fast serializer — instead of a hand-written
+ * JSON printer.
+ *
+ * Stdout is written asynchronously by sonic-boom (the writer behind `pino.destination`, `sync: false`): lines
+ * logged while a write is in flight are joined into the next write, and a full pipe (a slow log collector) makes the
+ * writes wait instead of blocking the event loop — synchronous mode sleeps the whole thread 100 ms on every EAGAIN,
+ * and a stdout pipe is non-blocking as soon as any code in the process touches `process.stdout` (libuv sets
+ * O_NONBLOCK). No line is lost at exit: the worker's exit paths `await flush()` (every line written), and an `exit`
+ * hook writes what is left synchronously (an uncaught exception, any other process.exit). The hook cannot take back
+ * a chunk whose write(2) is in flight at that instant, hence the awaited flush on every path we own.
+ * sonic-boom is a direct dependency at 5.x, not the 4.x inside pino 10: 4.x's `flush(cb)` calls back at once when
+ * `minLength` is 0 (nothing awaited), and its `flushSync` drops a chunk waiting for its EAGAIN retry.
+ * What the synchronous writes cost in CPU was small (docs/performance-db-runtime.md §4); the point is that logging
+ * never stalls activities.
  *
  * Callers pass ids and counts, never payloads or secrets. Two guards back that up: configured `redact` paths censor
  * credential-named fields wherever they sit, and every finished line goes through `redactText` (URL queries,
@@ -12,6 +24,7 @@
  */
 import { trace } from '@opentelemetry/api';
 import pino, { type Logger as Pino } from 'pino';
+import SonicBoom from 'sonic-boom';
 import { redactText } from '../domain/redact';
 import { currentActivityScope } from './activity-scope';
 
@@ -50,7 +63,7 @@ export const DEFAULT_REDACT_PATHS: readonly string[] = [
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where each line goes (without its newline); default: stdout, synchronously. */
+  /** Where each line goes (without its newline); default: stdout, asynchronously (see the file comment). */
   write?: (line: string) => void;
   /** Extra pino redact paths, on top of {@link DEFAULT_REDACT_PATHS}. */
   redactPaths?: readonly string[];
@@ -61,11 +74,17 @@ export interface LoggerOptions {
 export interface ServiceLogger extends Logger {
   /** The pino instance, for the SDK adapter (sdk-logger.ts) and children. */
   readonly pino: Pino;
+  /**
+   * Resolves once every line logged so far is written (at most `timeoutMs`, default 5 s: a stuck log collector must
+   * not hold the shutdown; the exit hook then writes the rest synchronously).
+   */
+  flush(timeoutMs?: number): Promise<void>;
 }
 
 export function createServiceLogger(opts: LoggerOptions = {}): ServiceLogger {
   const write = opts.write;
-  const destination = write ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) } : pino.destination({ fd: 1, sync: true });
+  const stdout = write ? undefined : stdoutStream();
+  const destination = write ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) } : stdout!;
   const p = pino(
     {
       level: opts.level ?? 'info',
@@ -80,7 +99,38 @@ export function createServiceLogger(opts: LoggerOptions = {}): ServiceLogger {
     },
     destination,
   );
-  return wrap(p);
+  return wrap(p, (timeoutMs = 5000) => (stdout ? flushStream(stdout, timeoutMs) : Promise.resolve()));
+}
+
+/** One writer for fd 1 per process, however many loggers write to stdout (two buffers would interleave). */
+let shared: SonicBoom | undefined;
+function stdoutStream(): SonicBoom {
+  if (shared) return shared;
+  const stream = new SonicBoom({ fd: 1, sync: false });
+  process.once('exit', () => {
+    try {
+      stream.flushSync();
+    } catch {
+      // stdout closed or broken: nothing left to write to
+    }
+  });
+  // As pino.destination does: a reader that went away (EPIPE) ends logging instead of crashing the process.
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') stream.write = () => true;
+    else process.stderr.write(`stdout log write failed: ${err.message}\n`);
+  });
+  return (shared = stream);
+}
+
+function flushStream(stream: SonicBoom, timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, timeoutMs);
+    timer.unref();
+    stream.flush(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function withTraceIds(): object {
@@ -89,9 +139,10 @@ function withTraceIds(): object {
   return span ? { ...scope, trace_id: span.traceId, span_id: span.spanId } : scope;
 }
 
-function wrap(p: Pino): ServiceLogger {
+function wrap(p: Pino, flush: (timeoutMs?: number) => Promise<void>): ServiceLogger {
   return {
     pino: p,
+    flush,
     debug: (message, fields) => p.debug(fields ?? {}, message),
     info: (message, fields) => p.info(fields ?? {}, message),
     warn: (message, fields) => p.warn(fields ?? {}, message),

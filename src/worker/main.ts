@@ -51,7 +51,8 @@ async function main(): Promise<number> {
       started.worker?.shutdown();
     } else {
       log.warn('second signal: exiting now', { signal });
-      process.exit(130);
+      // Activities are not waited for; the line above is (stdout is asynchronous; at most 1 s for a stuck collector).
+      void log.flush(1000).finally(() => process.exit(130));
     }
   };
   process.on('SIGTERM', onSignal);
