@@ -132,6 +132,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   });
 
   const procs: ManagedProcess[] = [];
+  // Server data kept outside the state directory (PostgreSQL's cluster, when its account cannot reach the state
+  // directory): removed with it.
+  const sideDirs: string[] = [];
+  const onSideDir = (dir: string) => {
+    sideDirs.push(dir);
+    if (ownsStateDir) tempDirs.add(dir);
+  };
   let stopped = false;
   // A restart in progress: stop() waits for it so it never leaves a freshly restarted server running.
   let restarting: Promise<void> = Promise.resolve();
@@ -141,8 +148,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await restarting.catch(() => {});
     await Promise.all(procs.map((p) => p.stop(stopGraceMs)));
     if (ownsStateDir) {
-      rmSync(stateDir, { recursive: true, force: true });
-      tempDirs.delete(stateDir);
+      for (const dir of [stateDir, ...sideDirs]) {
+        rmSync(dir, { recursive: true, force: true });
+        tempDirs.delete(dir);
+      }
     }
   };
 
@@ -153,7 +162,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       : startTemporal(stateDir, readyTimeoutMs, log, procs, opts.temporalUi),
     mongoEnv !== undefined
       ? useExternal('MongoDB', 'MONGODB_URI', mongoEnv, () => pingMongo(mongoEnv), externalTimeoutMs, log)
-      : startMongo(stateDir, readyTimeoutMs, log, procs, nonEmpty(env.STACK_FERRETDB_BACKEND)),
+      : startMongo(stateDir, readyTimeoutMs, log, procs, nonEmpty(env.STACK_FERRETDB_BACKEND), onSideDir),
   ]);
   if (temporal.status === 'rejected' || mongo.status === 'rejected') {
     await stop();
@@ -353,7 +362,14 @@ function canListen(port: number): Promise<boolean> {
  * `STACK_FERRETDB_BACKEND=sqlite|postgresql` forces one. The cluster keeps running across `restartMongo` (only
  * FerretDB restarts) and is listed in `pids` too.
  */
-async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: ManagedProcess[], backend?: string): Promise<Started> {
+async function startMongo(
+  stateDir: string,
+  timeoutMs: number,
+  log: Log,
+  procs: ManagedProcess[],
+  backend: string | undefined,
+  onSideDir: (dir: string) => void,
+): Promise<Started> {
   const mongod = findOnPath('mongod');
   if (mongod) {
     const dbPath = join(stateDir, 'mongod');
@@ -382,6 +398,7 @@ async function startMongo(stateDir: string, timeoutMs: number, log: Log, procs: 
   if (chosen === 'postgresql') {
     const pg = await startPostgresForFerretdb(stateDir, log);
     procs.push(pg.proc);
+    if (pg.sideDir) onSideDir(pg.sideDir);
     backendArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
   }
   const started = await startServer(

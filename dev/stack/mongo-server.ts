@@ -4,9 +4,10 @@
  * backends against each other (dev/stack/measure-world.ts, docs/performance-db-runtime.md).
  * @module
  */
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { findOnPath } from './paths';
 import { ManagedProcess } from './process';
 import { canConnect, freePort, pingMongo, waitUntil } from './readiness';
@@ -68,24 +69,41 @@ function asPostgresUser(command: string, args: string[]): [string, string[]] {
 }
 
 /**
+ * `<dir>/pg`, unless the cluster runs as the postgres account (we are root) and that account cannot reach `<dir>`
+ * (a parent made by mkdtemp is private to root): then a directory beside it in the temp directory, named from
+ * `<dir>` so a stack started again on the same state directory finds the same cluster. The caller removes it.
+ */
+function clusterDir(dir: string): string {
+  const own = join(dir, 'pg');
+  if (process.getuid?.() !== 0) return own;
+  for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return join(tmpdir(), `generia-pg-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16)}`);
+    if (d === dirname(d)) return own;
+  }
+}
+
+/**
  * A throw-away PostgreSQL cluster for FerretDB's `postgresql` handler: `initdb` into `<dir>/pg` and `postgres` on a
  * free loopback port, durability off (the cluster is a temp directory). Returns the URL FerretDB takes.
  */
-export async function startPostgresForFerretdb(dir: string, log: Log): Promise<{ url: string; proc: ManagedProcess }> {
+export async function startPostgresForFerretdb(dir: string, log: Log): Promise<{ url: string; proc: ManagedProcess; sideDir?: string }> {
   const pg = findPostgres();
   if (!pg) throw new Error('PostgreSQL binaries not found (install Debian package postgresql, or use the SQLite backend)');
-  const pgDir = join(dir, 'pg');
+  const asRoot = process.getuid?.() === 0;
+  // mkdtemp makes the directory private to root; the postgres account must be able to reach its data.
+  if (asRoot) chmodSync(dir, 0o755);
+  const pgDir = clusterDir(dir);
   mkdirSync(pgDir, { recursive: true });
-  if (process.getuid?.() === 0) {
-    // mkdtemp makes the directory private to root; the postgres account must be able to reach its data.
-    chmodSync(dir, 0o755);
-    chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+  if (asRoot) chownSync(pgDir, Number(await run('id', ['-u', 'postgres'])), Number(await run('id', ['-g', 'postgres'])));
+  const data = join(pgDir, 'data');
+  // A stack started again on a kept state directory finds its cluster (and its worlds) there.
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    await run(initCmd, initArgs, { cwd: pgDir });
   }
-  const [initCmd, initArgs] = asPostgresUser(pg.initdb, ['-D', join(pgDir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-  await run(initCmd, initArgs, { cwd: pgDir });
   const port = await freePort();
   const [cmd, args] = asPostgresUser(pg.postgres, [
-    '-D', join(pgDir, 'data'), '-p', String(port), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
+    '-D', data, '-p', String(port), '-k', pgDir, '-c', 'listen_addresses=127.0.0.1',
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200',
   ]);
   const proc = await ManagedProcess.spawn('postgres', cmd, args, process.env, 'SIGINT');
@@ -98,21 +116,23 @@ export async function startPostgresForFerretdb(dir: string, log: Log): Promise<{
     throw err;
   }
   log(`postgres ready on 127.0.0.1:${port} (pid ${proc.pid})`);
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, proc };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, proc, ...(pgDir.startsWith(dir) ? {} : { sideDir: pgDir }) };
 }
 
 export async function startMongoServer(opts: { backend: MongoBackend; log: Log; stateDir?: string }): Promise<MongoServer> {
   const dir = opts.stateDir ?? mkdtempSync(join(tmpdir(), 'generia-mongo-'));
   const procs: ManagedProcess[] = [];
+  const sideDirs: string[] = [];
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop(5_000);
-    if (!opts.stateDir) rmSync(dir, { recursive: true, force: true });
+    if (!opts.stateDir) for (const d of [dir, ...sideDirs]) rmSync(d, { recursive: true, force: true });
   };
   try {
     let backendArgs: string[];
     if (opts.backend === 'postgresql') {
       const pg = await startPostgresForFerretdb(dir, opts.log);
       procs.push(pg.proc);
+      if (pg.sideDir) sideDirs.push(pg.sideDir);
       backendArgs = ['--handler=postgresql', `--postgresql-url=${pg.url}`];
     } else {
       const data = join(dir, 'ferretdb');

@@ -100,7 +100,8 @@ export function createTaskRepository(db: Db) {
      * Stores one step's result under `result.<step>` without touching the other steps' results, so
      * steps of the same task that finish concurrently (header and icon images) cannot overwrite each other.
      */
-    async saveStepResult(id: string, step: string, value: unknown): Promise<void> {
+    async saveStepResult(id: string, step: string, raw: unknown): Promise<void> {
+      const value = withoutNul(raw);
       // A dotted $set cannot descend into `null`. Most steps are their task's first: one write then creates the
       // result object with this step in it; only a later step takes the dotted write (2 round trips before, always).
       const now = new Date();
@@ -129,3 +130,18 @@ export function createTaskRepository(db: Db) {
 }
 
 export type TaskRepository = ReturnType<typeof createTaskRepository>;
+
+/**
+ * A step's value with U+0000 removed from every string. A model can put `\u0000` in its JSON; MongoDB stores it, but
+ * a PostgreSQL-backed store (FerretDB's PostgreSQL backend; the Go services' Postgres, see service-limits.ts) refuses
+ * it, and the write would fail on every retry. Generated text loses nothing by it; later steps and child tasks take
+ * their text from here, so none of them meets the character either.
+ */
+function withoutNul(value: unknown): unknown {
+  if (typeof value === 'string') return value.includes('\u0000') ? value.replaceAll('\u0000', '') : value;
+  if (Array.isArray(value)) return value.map(withoutNul);
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)]));
+  }
+  return value;
+}

@@ -65,6 +65,16 @@ describe('tasks', () => {
     expect(late).toMatchObject({ status: 'failed', error: 'LLM call limit of 6 reached', attempt_count: 0 });
   }, T);
 
+  test('a step result with U+0000 in its text is stored without it, at any depth (a PostgreSQL-backed store refuses it)', async () => {
+    const tasks = createTaskRepository(t.db);
+    const worldId = newWorldId();
+    const id = `${worldId}:char:0`;
+    await tasks.createIfAbsent({ id, type: 'character', worldId });
+    await tasks.saveStepResult(id, 'character_detail', { display_name: 'Mi\u0000ra', tags: ['a\u0000', 'b'], nested: { n: 1, s: '\u0000x' } });
+    await tasks.saveStepResult(id, 'avatar', 'p\u0000q');
+    expect((await tasks.require(id)).result).toEqual({ character_detail: { display_name: 'Mira', tags: ['a', 'b'], nested: { n: 1, s: 'x' } }, avatar: 'pq' });
+  }, T);
+
   test('require names the missing task; invalid writes name the field', async () => {
     const tasks = createTaskRepository(t.db);
     await expect(tasks.require('nope-1')).rejects.toThrow(/task 'nope-1' not found/);
