@@ -89,15 +89,21 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
     phase.phase = 'finishing';
     const opening = progress.advanceStage({ worldId, stage: 'finishing', status: 'in_progress' });
     if (!fewerHops) await opening;
-    const outcome = await progress.finishWorld({ worldId, ...(failure !== undefined ? { failure } : {}) });
+    // Release 0.4: finishWorld closes this task itself (no finishTask hop after it; patched).
+    const closedByFinish = patched(Patches.finishWorldClosesTask);
+    const outcome = await progress.finishWorld({
+      worldId,
+      ...(failure !== undefined ? { failure } : {}),
+      ...(closedByFinish ? { closeTaskId: task_id } : {}),
+    });
     if (fewerHops) await opening;
     Object.assign(phase, { phase: outcome.status, summary: outcome.summary });
     if (outcome.status === 'failed') {
       // The status document already says why; failing here makes the Temporal UI say so too.
-      await closeTaskLogged(task_id, 'failed', outcome.summary);
+      if (!closedByFinish) await closeTaskLogged(task_id, 'failed', outcome.summary);
       throw ApplicationFailure.create({ message: `world ${worldId} failed: ${outcome.summary}`, type: ErrorTypes.stepFailed, nonRetryable: true });
     }
-    await closeTaskLogged(task_id, 'completed');
+    if (!closedByFinish) await closeTaskLogged(task_id, 'completed');
     return ok({ world_id: worldId, status: outcome.status, summary: outcome.summary });
   }));
 }
@@ -109,11 +115,23 @@ export async function GenerateWorldDescriptionWorkflow({ task_id }: TaskRef): Pr
 async function settleCancelledWorld(worldId: string, taskId: string, phase: WorldProgress): Promise<WorkflowResult<WorldSummary>> {
   phase.phase = 'finishing';
   let outcome: { status: 'completed' | 'failed'; summary: string } = { status: 'failed', summary: CANCELLED };
+  // Release 0.4: finishWorld closes the task too; the finishTask step runs only if finishWorld itself failed.
+  const closedByFinish = patched(Patches.finishWorldClosesTask);
+  let closed = false;
   await settle(taskId, { reason: CANCELLED, cancelled: true }, [
-    { name: 'finishWorld', run: async () => (outcome = await progress.finishWorld({ worldId, cancelled: true })) },
+    {
+      name: 'finishWorld',
+      run: async () => {
+        outcome = await progress.finishWorld({ worldId, cancelled: true, ...(closedByFinish ? { closeTaskId: taskId } : {}) });
+        closed = closedByFinish;
+      },
+    },
     {
       name: 'finishTask',
-      run: () => (outcome.status === 'completed' ? closeTask(taskId, 'completed') : closeTask(taskId, 'failed', CANCELLED)),
+      run: async () => {
+        if (closed) return;
+        await (outcome.status === 'completed' ? closeTask(taskId, 'completed') : closeTask(taskId, 'failed', CANCELLED));
+      },
     },
   ]);
   Object.assign(phase, { phase: outcome.status === 'completed' ? 'completed' : 'cancelled', summary: outcome.summary });

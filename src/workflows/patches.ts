@@ -66,4 +66,12 @@ export const Patches = {
    * beside it. Asked where the outcome is recorded.
    */
   outcomeClosesTask: 'outcome-closes-task',
+  /**
+   * Release 0.4, GenerateWorldDescriptionWorkflow: finishWorld closes the orchestrator's own task (`closeTaskId`:
+   * completed, or failed with the world's summary / `cancelled`) and stamps it for retention, instead of a finishTask
+   * activity after it — one activity and one task-queue hop less at the end of every world. On the cancel path the
+   * finishTask clean-up step still runs if finishWorld itself failed. Asked just before finishWorld is scheduled (a
+   * world whose finishWorld was scheduled before the deploy closes its task as before).
+   */
+  finishWorldClosesTask: 'finish-world-closes-task',
 } as const;
