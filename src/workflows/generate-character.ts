@@ -14,6 +14,8 @@ import type { GenerateCharacterAvatarWorkflow } from './generate-character-avata
 import type { GeneratePostBatchWorkflow, PostBatchSummary } from './generate-post-batch';
 import type { GeneratePostWorkflow } from './generate-post';
 import { Patches } from './patches';
+import { makeAvatar } from './avatar-steps';
+import { runPosts } from './post-steps';
 import { closeTaskLogged, endCancelledTask, recordDone, runTask } from './run-task';
 import { beginLlmStep, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, settledValues, type TaskRef, type WorkflowResult } from './support';
 
@@ -66,8 +68,13 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
     },
   });
 
-  const avatar = runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId);
-  const posts = plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
+  // Since `posts-inline` the avatar and the first batch's posts run in this workflow's own history, all at once: no
+  // child starts (which the server records one after another), no first workflow task per child, no close back.
+  const inline = patched(Patches.postsInline);
+  const avatar: Promise<unknown> = inline
+    ? makeAvatar(plan.avatarTaskId)
+    : runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId);
+  const posts = inline ? runPosts(plan.postTaskIds) : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
   const next = plan.nextBatchTaskId
     ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId).then((r) => r.data)
     : Promise.resolve<PostBatchSummary | null>(null);

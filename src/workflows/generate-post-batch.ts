@@ -1,10 +1,14 @@
 /**
  * GeneratePostBatchWorkflow — up to 10 post concepts for one character, told what earlier batches
- * of that character produced (spec 3.7). Starts the posts and the next batch, waits for all; a
- * failed post is counted, not fatal to the rest.
+ * of that character produced (spec 3.7). Runs the posts and starts the next batch, waits for all; a
+ * failed post is counted, not fatal to the rest. Since `posts-inline` the posts run in this workflow's
+ * own history (post-steps.ts) instead of a GeneratePostWorkflow child each.
  */
+import { patched } from '@temporalio/workflow';
 import { TaskTypes } from '../domain/task-ids';
 import type { GeneratePostWorkflow } from './generate-post';
+import { Patches } from './patches';
+import { runPosts } from './post-steps';
 import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
 import { beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
@@ -23,7 +27,9 @@ export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<W
         return progress.planPostBatchChildren({ taskId: task_id });
       },
     });
-    const posts = plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
+    const posts = patched(Patches.postsInline)
+      ? runPosts(plan.postTaskIds)
+      : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
     const next = plan.nextBatchTaskId
       ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId)
       : null;

@@ -67,6 +67,16 @@ export const Patches = {
    */
   outcomeClosesTask: 'outcome-closes-task',
   /**
+   * GenerateCharacterWorkflow (posts-from-concept path) and GeneratePostBatchWorkflow: the avatar (character only)
+   * and the batch's posts run in the parent's own history, all at once (post-steps.ts `makePost`, avatar-steps.ts
+   * `makeAvatar`: the same activities, options and order as GeneratePostWorkflow's `post-makes-its-image` path and
+   * GenerateCharacterAvatarWorkflow) instead of a child workflow each: no child starts, which the server records
+   * one after another, no first workflow task per child, no close back to the parent. Posts beyond
+   * MAX_INLINE_POSTS would still be children. Asked where the children were started (after planCharacterFamily /
+   * planPostBatchChildren): a parent that had started its children before the deploy keeps them.
+   */
+  postsInline: 'posts-inline',
+  /**
    * Release 0.4, GenerateWorldDescriptionWorkflow: finishWorld closes the orchestrator's own task (`closeTaskId`:
    * completed, or failed with the world's summary / `cancelled`) and stamps it for retention, instead of a finishTask
    * activity after it — one activity and one task-queue hop less at the end of every world. On the cancel path the

@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { Db } from 'mongodb';
-import { rootWorkflowId, workflowIdFor, type TaskType } from '../../src/domain/task-ids';
+import { rootWorkflowId, TaskTypes, workflowIdFor, type TaskType } from '../../src/domain/task-ids';
 
 export interface PayloadReport {
   workflows: number;
@@ -57,7 +57,9 @@ function* stringsIn(node: unknown, seen = new Set<unknown>()): Generator<[key: s
 export async function worldWorkflowIds(db: Db, worldId: string): Promise<string[]> {
   const tasks = await db.collection('tasks').find({ world_id: worldId }).project({ _id: 1, type: 1, 'parameters.conceived_with_character': 1 }).toArray();
   // A character's first post batch (release 0.3) runs inside the character's workflow: no workflow of its own.
-  const own = tasks.filter((t) => t.parameters?.conceived_with_character !== true);
+  // Since `posts-inline` posts and avatars have none either: they run in their character's or post batch's history.
+  const inline = new Set<string>([TaskTypes.post, TaskTypes.characterAvatar]);
+  const own = tasks.filter((t) => t.parameters?.conceived_with_character !== true && !inline.has(String(t.type)));
   return [rootWorkflowId(worldId), ...own.map((t) => workflowIdFor(t.type as TaskType, String(t._id)))];
 }
 
