@@ -53,13 +53,15 @@ const stayUp = !opts.exit && !opts.cleanup && process.stdin.isTTY === true;
 const stoppers: { name: string; stop: () => Promise<unknown> }[] = [];
 const children = new Set<ChildProcess>();
 let shuttingDown: Promise<void> | undefined;
+/** What `--cleanup` deletes: the state directory, and any server data the stack had to keep beside it. */
+let dataDirs: string[] = [opts.stateDir];
 
 function shutdown(): Promise<void> {
   shuttingDown ??= (async () => {
     for (const { name, stop } of stoppers.reverse()) {
       await stop().catch((err: unknown) => log(`stopping ${name}: ${err instanceof Error ? err.message : String(err)}`));
     }
-    if (opts.cleanup) rmSync(opts.stateDir, { recursive: true, force: true });
+    if (opts.cleanup) for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   })();
   return shuttingDown;
 }
@@ -123,6 +125,7 @@ async function main(): Promise<number> {
   const t0 = performance.now();
   mkdirSync(opts.stateDir, { recursive: true });
   const stack = await startStack({ stateDir: opts.stateDir, ignoreEnv: true, temporalUi: {}, log: (l) => log(l) });
+  dataDirs = stack.dataDirs;
   stoppers.push({ name: 'local stack', stop: () => stack.stop() });
   const [llm, images, services] = await Promise.all([startOpenRouterStandIn({ requireApiKey: 'sk-or-demo' }), startRunwareStandIn(), startServiceStandIns()]);
   stoppers.push({ name: 'stand-ins', stop: () => Promise.all([llm.close(), images.close(), services.close()]) });

@@ -44,6 +44,11 @@ export type Stack = {
   /** The directory holding both servers' data (a temp directory unless `stateDir` was given). */
   stateDir: string;
   /**
+   * Every directory holding server data: `stateDir`, and PostgreSQL's cluster when it had to live beside it (its
+   * account could not reach `stateDir`). What to delete to delete a kept stack's data.
+   */
+  readonly dataDirs: string[];
+  /**
    * Stops the MongoDB-compatible server (SIGTERM, SIGKILL after the stop grace), waits `downtimeMs` (default 0),
    * starts it again on the same port with the same data directory, and resolves once it answers `ping`. Clients
    * see connection errors while it is down and the same URI works afterwards. Rejects for an external server
@@ -208,6 +213,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       return procs.map((p) => p.pid);
     },
     stateDir,
+    get dataDirs() {
+      return [stateDir, ...sideDirs];
+    },
     restartMongo: (opts) => restart('mongo', 'MONGODB_URI', opts),
     restartTemporal: (opts) => restart('temporal', 'TEMPORAL_ADDRESS', opts),
     stop,

@@ -77,10 +77,13 @@ function clusterDir(dir: string): string {
   const own = join(dir, 'pg');
   if (process.getuid?.() !== 0) return own;
   for (let d = dirname(resolve(dir)); ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) return join(tmpdir(), `generia-pg-${createHash('sha256').update(resolve(dir)).digest('hex').slice(0, 16)}`);
+    if ((statSync(d).mode & 0o001) === 0) return sideClusterDir(dir);
     if (d === dirname(d)) return own;
   }
 }
+
+/** Where the cluster of a stack on `stateDir` lives when it cannot live inside it (see clusterDir). */
+export const sideClusterDir = (stateDir: string) => join(tmpdir(), `generia-pg-${createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 16)}`);
 
 /**
  * A throw-away PostgreSQL cluster for FerretDB's `postgresql` handler: `initdb` into `<dir>/pg` and `postgres` on a

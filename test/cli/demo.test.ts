@@ -8,6 +8,7 @@ import { describe, expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { sideClusterDir } from '../../dev/stack/mongo-server';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -78,6 +79,8 @@ describe('bun run demo', () => {
         expect(existsSync(stateDir)).toBe(false);
       } finally {
         rmSync(resolve(stateDir, '..'), { recursive: true, force: true });
+        // The kept PostgreSQL cluster, when it had to live beside the root-private state directory.
+        rmSync(sideClusterDir(stateDir), { recursive: true, force: true });
       }
     },
     STACK_TIMEOUT_MS,
