@@ -327,6 +327,26 @@ export type ProviderCall = DocOf<typeof ProviderCallCollection>;
 
 // -------------------------------------------------------------------------------------------------------------
 
+/**
+ * `retention_marks` — one per settled world, where records expire by world (FerretDB, which has no TTL deletion:
+ * retention.ts). `_id` is the world id; insert-only, so the first mark's expiry is kept.
+ */
+export const RetentionMarkSchema = v.object({
+  _id: Id,
+  /** When the world's per-world records may be deleted. */
+  expires_at: v.date(),
+  created_at: v.date(),
+});
+
+export const RetentionMarkCollection = defineCollection({
+  name: 'retention_marks',
+  schema: RetentionMarkSchema,
+  indexes: [{ key: { expires_at: 1 }, name: 'expires_at_1' }],
+});
+export type RetentionMark = DocOf<typeof RetentionMarkCollection>;
+
+// -------------------------------------------------------------------------------------------------------------
+
 export const ALL_COLLECTIONS = [
   GenerationStatusCollection,
   TaskCollection,
@@ -335,6 +355,7 @@ export const ALL_COLLECTIONS = [
   SideEffectCollection,
   StatusLedgerCollection,
   ProviderCallCollection,
+  RetentionMarkCollection,
 ] as const;
 
 /** Creates every collection's indexes; call once at start-up. */

@@ -63,7 +63,8 @@ export async function runWorker(config: Config, log: Logger, source: WorkflowSou
     ...config.services,
     interceptors: [grpcObserver({ metrics: obs?.metrics, audit: plainRepos.audit, tracer: obs?.tracing.tracer, log })],
   });
-  const retention = createRetention(mongo.db, { afterSettledMs: config.dataSafety.retentionAfterSettledSeconds * 1000 });
+  // FerretDB has no TTL deletion: the sweeper deletes there, by world (retention.ts).
+  const retention = createRetention(mongo.db, { afterSettledMs: config.dataSafety.retentionAfterSettledSeconds * 1000, byWorld: mongo.ferretDb });
   const sweeper =
     mongo.ferretDb && config.dataSafety.retentionAfterSettledSeconds > 0
       ? startRetentionSweeper({ retention, intervalMs: config.dataSafety.retentionSweepIntervalMs, log: (level, message, fields) => log[level](message, fields) })

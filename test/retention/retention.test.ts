@@ -97,13 +97,23 @@ async function worldInProgress() {
 }
 
 const db = () => mongo.db;
+/** An expiry of one retention period after the settle, which happened between `before` and `after`. */
+function expectRetained(at: Date, before: number, after: number) {
+  expect(at).toBeInstanceOf(Date);
+  expect(at.getTime()).toBeGreaterThanOrEqual(before + KEEP_MS - 1_000);
+  expect(at.getTime()).toBeLessThanOrEqual(after + KEEP_MS + 1_000);
+}
 const recordsOf = async (worldId: string) =>
   Object.fromEntries(await Promise.all(EXPIRING_COLLECTIONS.map(async (c) => [c.name, await db().collection(c.name).find({ world_id: worldId }).toArray()] as const)));
 
 describe('retention', () => {
-  test(
-    "a settled world's records are stamped and expire; a running world's are not and stay; status and parameters stay",
+  // Both ways of expiring, on whichever server runs the tests: stamps (MongoDB's TTL monitor reads them) and marks by
+  // world (what the worker uses on FerretDB, which has no TTL deletion).
+  for (const byWorld of [false, true]) test(
+    `a settled world's records ${byWorld ? 'are marked by world' : 'are stamped'} and expire; a running world's are not and stay; status and parameters stay`,
     async () => {
+      const retention = createRetention(mongo.db, { afterSettledMs: KEEP_MS, byWorld });
+      deps = { ...deps, retention };
       const settled = await worldInProgress();
       const running = await worldInProgress();
       const before = Date.now();
@@ -118,13 +128,18 @@ describe('retention', () => {
         expect(settledRecords[c.name]!.length).toBeGreaterThan(0);
         expect(runningRecords[c.name]!.length).toBeGreaterThan(0);
         for (const r of settledRecords[c.name]!) {
+          if (byWorld) {
+            expect(r.expires_at).toBeUndefined();
+            continue;
+          }
           expect(r.expires_at).toBeInstanceOf(Date);
-          const at = (r.expires_at as Date).getTime();
-          expect(at).toBeGreaterThanOrEqual(before + KEEP_MS - 1_000);
-          expect(at).toBeLessThanOrEqual(after + KEEP_MS + 1_000);
+          expectRetained(r.expires_at as Date, before, after);
         }
         for (const r of runningRecords[c.name]!) expect(r.expires_at).toBeUndefined();
       }
+      const marks = db().collection('retention_marks');
+      if (byWorld) expectRetained((await marks.findOne({ _id: settled.worldId as never }))?.expires_at as Date, before, after);
+      expect(await marks.countDocuments({ _id: { $in: byWorld ? [running.worldId] : [settled.worldId, running.worldId] } as never })).toBe(0);
       // The description task's close came after finishWorld, and its ledger entries are stamped too.
       expect(settledRecords.status_ledger!.some((e) => String(e.key) === `task-finished:${settled.descriptionTaskId}`)).toBe(true);
       const status = await db().collection('world_generation_status').findOne({ _id: settled.worldId as never });
@@ -142,6 +157,7 @@ describe('retention', () => {
         expect(gone[c.name]).toEqual([]);
         expect(kept[c.name]!.length).toBe(runningRecords[c.name]!.length);
       }
+      expect(await marks.countDocuments({ _id: settled.worldId as never })).toBe(0);
       for (const worldId of [settled.worldId, running.worldId]) {
         expect(await db().collection('world_generation_status').countDocuments({ _id: worldId as never })).toBe(1);
         expect(await db().collection('world_parameters').countDocuments({ _id: worldId as never })).toBe(1);
