@@ -123,10 +123,10 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
       // Only task references and small summaries crossed Temporal; no secret did.
       const histories = await fetchHistories(h.client, await worldWorkflowIds(h.db, input.world_id));
       const report = measurePayloads(histories);
-      // Root, description, world image, character batch, 3 characters, 3 avatars, 10 posts = 20 (33 before release
-      // 0.3): each character conceives its first post batch itself (10 posts over 3 characters need no second
-      // batch) and every post makes its own picture.
-      expect(report.workflows).toBe(20);
+      // Root, description, world image, character batch, 3 characters = 7 (33 before release 0.3, 20 before
+      // `posts-inline`): each character conceives its first post batch itself (10 posts over 3 characters need no
+      // second batch) and runs its avatar and posts in its own history; every post makes its own picture.
+      expect(report.workflows).toBe(7);
       // No post waits for a polished image prompt, no avatar for a prompt call: 19 LLM requests, not 32.
       expect(h.llm.requests.filter((r) => r.schemaName === 'PostImagePromptResponse' || r.schemaName === 'CharacterAvatarPromptResponse')).toEqual([]);
       expect(report.largestHistoryEvents).toBeLessThanOrEqual(1000);
@@ -147,7 +147,7 @@ describe('a world of 3 characters and 10 posts, started as world-service starts 
         expect(result.error).toBeUndefined();
         replayed += 1;
       }
-      expect(replayed).toBe(20);
+      expect(replayed).toBe(7);
       console.log(
         `3×10 world: ${report.workflows} workflows, ${report.activities} activities, ${report.events} events, largest payload ${report.largestPayloadBytes} B, ` +
           `${h.llm.requests.length} LLM + ${h.images.requests.length} image requests, ${((Date.now() - started) / 1000).toFixed(1)} s`,
