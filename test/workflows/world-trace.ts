@@ -1,6 +1,7 @@
 /**
  * One world's timeline along its last-finishing chain — root, orchestrator, character batch, the character that
- * closed last and its post that closed last — from the histories: every activity (scheduled / started / completed),
+ * closed last (since `posts-inline` its avatar's and posts' steps are in its rows) and, for worlds started before,
+ * the post workflow that closed last — from the histories: every activity (scheduled / started / completed),
  * child start and close, and workflow task, in ms from the start request. What a world waits for beside the
  * providers (queue waits, workflow tasks, bookkeeping activities, staggered child starts), read off one run.
  *
