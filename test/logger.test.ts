@@ -4,6 +4,21 @@ import { withActivityScope } from '../src/observability/activity-scope';
 import { createServiceLogger } from '../src/observability/logger';
 
 describe('logger', () => {
+  // The worker's second-signal exit (src/worker/main.ts): the reason must stay the last line although the SDK goes on
+  // logging its drain while the flush is awaited (CI saw another line land after it before `last` existed).
+  test('last(): the line is written and every later line, children included, is dropped', async () => {
+    const lines: string[] = [];
+    const log = createServiceLogger({ level: 'info', write: (l) => lines.push(l) });
+    const child = log.pino.child({ component: 'sdk' });
+    log.info('before');
+    await log.last('warn', 'second signal: exiting now', { signal: 'SIGTERM' });
+    log.info('after');
+    child.warn('Worker state changed');
+    log.error('an activity failed');
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(['before', 'second signal: exiting now']);
+    expect(JSON.parse(lines[1]!)).toMatchObject({ level: 'warn', signal: 'SIGTERM' });
+  });
+
   test('every line is redacted: a caller that logs an error message cannot leak a presigned URL or a password', () => {
     const lines: string[] = [];
     const log = createLogger('debug', (l) => lines.push(l));

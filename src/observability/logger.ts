@@ -79,12 +79,21 @@ export interface ServiceLogger extends Logger {
    * not hold the shutdown; the exit hook then writes the rest synchronously).
    */
   flush(timeoutMs?: number): Promise<void>;
+  /**
+   * Logs `message` as this logger's last line and drops every line logged after it (its pino children too, so the
+   * SDK's lines, which the worker writes through it: observability/index.ts), then flushes: for an exit that must say why it happened. Without it, lines logged while the
+   * flush waits (the SDK reporting the drain it is in, an activity failing) would land after the reason.
+   */
+  last(level: LogLevel, message: string, fields?: Record<string, unknown>, timeoutMs?: number): Promise<void>;
 }
 
 export function createServiceLogger(opts: LoggerOptions = {}): ServiceLogger {
   const write = opts.write;
   const stdout = write ? undefined : stdoutStream();
-  const destination = write ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) } : stdout!;
+  // Every line of every logger goes through `sink`, so `last()` can close it for all of them at once.
+  const sink = write ? (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) : (s: string) => stdout!.write(s);
+  let closed = false;
+  const destination = { write: (s: string) => (closed ? true : sink(s)) };
   const p = pino(
     {
       level: opts.level ?? 'info',
@@ -99,7 +108,15 @@ export function createServiceLogger(opts: LoggerOptions = {}): ServiceLogger {
     },
     destination,
   );
-  return wrap(p, (timeoutMs = 5000) => (stdout ? flushStream(stdout, timeoutMs) : Promise.resolve()));
+  const flush = (timeoutMs = 5000) => (stdout ? flushStream(stdout, timeoutMs) : Promise.resolve());
+  return {
+    ...wrap(p, flush),
+    last: (level, message, fields, timeoutMs) => {
+      p[level](fields ?? {}, message);
+      closed = true;
+      return flush(timeoutMs);
+    },
+  };
 }
 
 /** One writer for fd 1 per process, however many loggers write to stdout (two buffers would interleave). */
@@ -139,7 +156,7 @@ function withTraceIds(): object {
   return span ? { ...scope, trace_id: span.traceId, span_id: span.spanId } : scope;
 }
 
-function wrap(p: Pino, flush: (timeoutMs?: number) => Promise<void>): ServiceLogger {
+function wrap(p: Pino, flush: (timeoutMs?: number) => Promise<void>): Omit<ServiceLogger, 'last'> {
   return {
     pino: p,
     flush,

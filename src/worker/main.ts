@@ -50,9 +50,9 @@ async function main(): Promise<number> {
       log.info('shutting down: draining in-flight activities', { signal, grace_ms: config.worker.shutdownGraceMs });
       started.worker?.shutdown();
     } else {
-      log.warn('second signal: exiting now', { signal });
-      // Activities are not waited for; the line above is (stdout is asynchronous; at most 1 s for a stuck collector).
-      void log.flush(1000).finally(() => process.exit(130));
+      // Activities are not waited for; this line is (stdout is asynchronous; at most 1 s for a stuck collector), and
+      // it stays the last one: what the SDK logs about the drain meanwhile is dropped.
+      void log.last('warn', 'second signal: exiting now', { signal }, 1000).finally(() => process.exit(130));
     }
   };
   process.on('SIGTERM', onSignal);

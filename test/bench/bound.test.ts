@@ -61,6 +61,19 @@ describe('boundOf', () => {
     expect(boundOf(calls).bound).toBe(3000);
   });
 
+  test('weighted by count, the chain with the most calls wins although each takes ~0 ms (zero latency)', () => {
+    const calls = [
+      call('world-description', 'world_description', 0, 1),
+      call('world-image', 'world_image_prompts', 2, 40), // the longest single call, on a chain of two
+      call('character-batch:0', 'character_batch', 2, 3),
+      call('character:0', 'character_detail', 4, 5),
+      call('character:0:post:0', 'post_detail', 6, 7),
+      call('character:0:post:0', 'post_image', 8, 9, 'images'),
+    ];
+    expect(boundOf(calls).path.map((c) => c.step)).toEqual(['world_description', 'world_image_prompts']);
+    expect(boundOf(calls, () => 1).path.map((c) => c.step)).toEqual(['world_description', 'character_batch', 'character_detail', 'post_detail', 'post_image']);
+  });
+
   test("the original's chain at the legacy table is 6 × 1,000 + 500 ms", () => {
     expect(originalChainBound(LATENCY_TABLES['fixed-1000-500']!, []).bound).toBe(6500);
   });

@@ -128,8 +128,12 @@ export interface Bound {
   path: Call[];
 }
 
-/** The longest dependent chain of one world's calls (sorted by start). */
-export function boundOf(calls: readonly Call[]): Bound {
+/**
+ * The longest dependent chain of one world's calls (sorted by start). `weight` is each call's length on the chain:
+ * by default the time the stand-in spent on it (B); `() => 1` gives the chain with the most calls, which is what
+ * counts hops at zero provider latency, where every call takes ~0 ms and the longest chain by time is any one.
+ */
+export function boundOf(calls: readonly Call[], weight: (c: Call) => number = (c) => c.end - c.start): Bound {
   const finish: number[] = [];
   const prev: number[] = [];
   let best = -1;
@@ -145,7 +149,7 @@ export function boundOf(calls: readonly Call[]): Bound {
         from = j;
       }
     }
-    finish.push(before + (c.end - c.start));
+    finish.push(before + weight(c));
     prev.push(from);
     if (best < 0 || finish[i]! > finish[best]!) best = i;
   }

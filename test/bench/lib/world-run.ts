@@ -23,6 +23,8 @@ export interface WorldFigures {
   criticalPath: string;
   pathLlmCalls: number;
   pathImages: number;
+  /** Calls on the chain with the most dependent calls (a hop count that does not depend on call durations). */
+  chainCalls: number;
   /** (W − B) ÷ provider calls on the critical path: the worker's time per hop of the chain. */
   overheadPerHopMs: number;
   llmCalls: number;
@@ -134,6 +136,7 @@ export async function runWorldBatch(ctx: BenchContext, size: WorldSize, concurre
       criticalPath: describePath(path),
       pathLlmCalls: path.filter((c) => c.provider === 'llm').length,
       pathImages: path.filter((c) => c.provider === 'images').length,
+      chainCalls: boundOf(own, () => 1).path.length,
       overheadPerHopMs: hops > 0 ? (wallMs - bound) / hops : NaN,
       llmCalls: llmCalls.length,
       imageCalls: own.length - llmCalls.length,
