@@ -83,7 +83,15 @@ export interface ServiceActivities {
    * created it but character-service cannot confirm it (the world then counts it in `characters_ambiguous`).
    */
   createCharacter(args: { taskId: string }): Promise<{ characterId: string }>;
-  setCharacterAvatar(args: { taskId: string; mediaId: string }): Promise<void>;
-  /** Creates the post once; after a lost response it finds the post again (GetCharacterPosts) instead of creating it twice. */
-  createPost(args: { taskId: string; mediaId: string }): Promise<{ postId: string }>;
+  /**
+   * Sets the character's avatar. `countAndClose` (since `service-call-counts-outcome`): then also counts
+   * `avatar_created` and closes the avatar's task, as `recordOutcome({ close: true })` would (activities/outcomes.ts).
+   */
+  setCharacterAvatar(args: { taskId: string; mediaId: string; countAndClose?: boolean }): Promise<void>;
+  /**
+   * Creates the post once; after a lost response it finds the post again (GetCharacterPosts) instead of creating it
+   * twice. `countAndClose` (since `service-call-counts-outcome`): then also counts `post_created` and closes the post's
+   * task in the same activity, as `recordOutcome({ close: true })` would.
+   */
+  createPost(args: { taskId: string; mediaId: string; countAndClose?: boolean }): Promise<{ postId: string }>;
 }

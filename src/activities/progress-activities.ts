@@ -23,6 +23,7 @@ import { ErrorTypes } from '../domain/error-types';
 import { CANCELLED_REASON } from '../domain/stages';
 import type { Outcome, ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
+import { createOutcomeRecorder } from './outcomes';
 import { settleWorldCosts } from './settle-costs';
 import { extendSummary } from '../prompts';
 import { resultOfStep, type GenerationStatus, type StageBatch, type StageMove } from '../repositories';
@@ -41,6 +42,7 @@ export function promptPreview(prompt: string): string {
 
 export function createProgressActivities(deps: ActivityDeps): ProgressActivities {
   const { status, tasks } = deps.repos;
+  const outcomes = createOutcomeRecorder(deps.repos);
 
   /** Creates a task document once and counts it in `tasks_total` once. */
   async function createTask(id: string, type: TaskType, worldId: string, parentId: string | null, parameters: object): Promise<string> {
@@ -171,21 +173,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
       }),
 
     recordOutcome: ({ worldId, taskId, outcome, close }) =>
-      translateErrors('recordOutcome', async () => {
-        const { key, increments } = await outcomeLedgerEntry(taskId, outcome);
-        await status.applyOnce(worldId, key, increments);
-        if (close === true) {
-          // The task's work is this outcome (a post created, an avatar set): close it in the same activity.
-          await tasks.complete(taskId);
-          await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
-        }
-        const doc = await status.get(worldId);
-        if (!doc) return;
-        if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {
-          await status.advanceStage(worldId, 'characters', 'completed');
-        }
-        if (doc.posts_created >= doc.posts_predicted) await status.advanceStage(worldId, 'posts', 'completed');
-      }),
+      // The task's work is this outcome (a post created, an avatar set) when `close`: closed in the same activity.
+      translateErrors('recordOutcome', () => outcomes.record(worldId, taskId, outcome, close === true)),
 
     planWorldChildren: ({ taskId }) =>
       translateErrors('planWorldChildren', async () => {
@@ -425,25 +414,5 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     }
     moves.push(cancelled && fails ? { stage: 'finishing', status: 'failed', reason: CANCELLED_REASON } : { stage: 'finishing', status: 'completed' });
     return { error: fails && reason ? reason : null, moves };
-  }
-
-  /**
-   * The ledger key decides what "exactly once" means: a post is counted once as created *or*
-   * failed (the image task reports for its post), an avatar once per character, and so on.
-   */
-  async function outcomeLedgerEntry(taskId: string, outcome: Outcome) {
-    switch (outcome) {
-      case 'character_created':
-        return { key: `outcome:character:${taskId}`, increments: { users_created: 1 } };
-      case 'avatar_created':
-        return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
-      case 'post_created': {
-        // Reported by the post's image task (release before) or by the post task itself, which makes its picture now.
-        const { params } = await loadTask<Partial<PostImageParams>>(taskId);
-        return { key: `outcome:post:${params.post_task_id ?? taskId}`, increments: { posts_created: 1 } };
-      }
-      case 'post_failed':
-        return { key: `outcome:post:${taskId}`, increments: { posts_failed: 1 } };
-    }
   }
 }

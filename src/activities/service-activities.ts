@@ -27,6 +27,7 @@ import type { CreationRecord } from '../repositories';
 import type { ServiceActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { createExactlyOnce, SETTLE_MARGIN_MS } from './exactly-once-creation';
+import { createOutcomeRecorder } from './outcomes';
 import { findPostByMedia } from './reconcile-posts';
 
 interface CharacterRequest extends Record<string, unknown> {
@@ -48,6 +49,7 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
   const { tasks, sideEffects, worldParams, status } = deps.repos;
   const { character, post, world } = deps.services;
   const deadlineMs = deps.config.services.deadlineMs;
+  const outcomes = createOutcomeRecorder(deps.repos);
   /**
    * Orders attempts across retries *and* across executions (a new run of the step starts again at attempt 1): when
    * this attempt was scheduled, then its number. A zombie attempt always orders before the one that replaced it.
@@ -136,15 +138,17 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
         return { characterId: String(characterId) };
       }),
 
-    setCharacterAvatar: ({ taskId, mediaId }) =>
+    setCharacterAvatar: ({ taskId, mediaId, countAndClose }) =>
       translateErrors('UpdateCharacter', async () => {
         const task = await tasks.require(taskId);
         const p = task.parameters as unknown as AvatarParams;
         // Setting the same avatar twice is harmless, so no ledger entry is needed here.
         await character.updateCharacter({ characterId: p.character_id, avatarMediaId: mediaId }, idempotencyHeaders(`update-character:${taskId}`));
+        // The avatar is set: a retry after a failed count sets it again (harmless) and counts it once (keyed).
+        if (countAndClose === true) await outcomes.record(task.world_id, taskId, 'avatar_created', true);
       }),
 
-    createPost: ({ taskId, mediaId }) =>
+    createPost: ({ taskId, mediaId, countAndClose }) =>
       translateErrors('CreateAIPost', async () => {
         const task = await tasks.require(taskId);
         const p = task.parameters as unknown as PostImageParams;
@@ -191,6 +195,9 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
             }),
           onKnownAmbiguous: async (r) => new PermanentStepError(r.reason ?? `${key} is ambiguous`, ErrorTypes.ambiguousCreation),
         });
+        // The post exists: a retry after a failed count finds the creation done (no second CreateAIPost) and counts
+        // it once (keyed by the post's task).
+        if (countAndClose === true) await outcomes.record(task.world_id, taskId, 'post_created', true);
         return { postId: String(postId) };
       }),
   };

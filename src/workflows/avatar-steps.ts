@@ -1,10 +1,13 @@
 /**
  * A character's avatar: the portrait prompt step (since release 0.3 the profile wrote the prompt, so the step finds
  * it stored and makes no call, but it still marks the task started), the image, UpdateCharacter with the media id,
- * then the count, which closes the task. One function, run by GenerateCharacterAvatarWorkflow (avatars started under
+ * then the count, which closes the task (since release 0.5, `service-call-counts-outcome`, in the UpdateCharacter
+ * activity itself). One function, run by GenerateCharacterAvatarWorkflow (avatars started under
  * older releases) and, since `posts-inline`, by GenerateCharacterWorkflow in its own history. Workflow-safe.
  */
+import { patched } from '@temporalio/workflow';
 import { worldIdOfTask } from '../domain/task-ids';
+import { Patches } from './patches';
 import { recordDone, runTask } from './run-task';
 import { beginLlmStep, images, recordOutcomeAndClose, services } from './support';
 
@@ -17,6 +20,11 @@ export function makeAvatar(taskId: string): Promise<{ media_id: string }> {
     body: async () => {
       await beginLlmStep(taskId, 'avatar_prompt');
       const { mediaId } = await images.renderImage({ taskId, kind: 'character_avatar' });
+      if (patched(Patches.serviceCallCountsOutcome)) {
+        // Set, counted and closed in one activity (as a post's CreateAIPost, post-steps.ts).
+        await services.setCharacterAvatar({ taskId, mediaId, countAndClose: true });
+        return { media_id: mediaId };
+      }
       await services.setCharacterAvatar({ taskId, mediaId });
       await recordDone(() => recordOutcomeAndClose(worldId, taskId, 'avatar_created'));
       return { media_id: mediaId };

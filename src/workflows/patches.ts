@@ -84,4 +84,13 @@ export const Patches = {
    * world whose finishWorld was scheduled before the deploy closes its task as before).
    */
   finishWorldClosesTask: 'finish-world-closes-task',
+  /**
+   * Release 0.5, a post's and an avatar's steps (post-steps.ts, avatar-steps.ts): the service call that makes the
+   * thing (CreateAIPost; UpdateCharacter with the avatar) also counts it and closes its task (`countAndClose`,
+   * activities/outcomes.ts), instead of a `recordOutcome({ close: true })` activity after it — one activity and one
+   * sequential hop fewer per post and per avatar (13 per 3×10 world). Same ledger keys, so nothing is counted twice
+   * across the deploy. Asked where the service call is scheduled: a post whose CreateAIPost was scheduled before the
+   * deploy is counted by recordOutcome as before.
+   */
+  serviceCallCountsOutcome: 'service-call-counts-outcome',
 } as const;

@@ -1,6 +1,7 @@
 /**
  * A post's own steps (release 0.3, `post-makes-its-image`): its text and the final prompt of its picture in one LLM
- * call, the picture, CreateAIPost (idempotent), then the count, which closes the task. One function, run by
+ * call, the picture, CreateAIPost (idempotent), then the count, which closes the task (since release 0.5,
+ * `service-call-counts-outcome`, counted and closed by the CreateAIPost activity itself). One function, run by
  * GeneratePostWorkflow (posts started under older releases, and posts beyond the inline cap) and, since
  * `posts-inline`, by the parents that hold the post's task (GenerateCharacterWorkflow, GeneratePostBatchWorkflow)
  * inside their own history — so the two ways of running a post cannot drift apart. Workflow-safe.
@@ -10,9 +11,11 @@
  * reaches the post's running activity (same scope), and the clean-up closes the post's task `cancelled` without
  * counting a failed post.
  */
+import { patched } from '@temporalio/workflow';
 import { worldIdOfTask, TaskTypes } from '../domain/task-ids';
 import { MAX_POSTS_PER_BATCH } from '../domain/world-plan';
 import type { GeneratePostWorkflow } from './generate-post';
+import { Patches } from './patches';
 import { recordDone, runTask, type CleanUp, type TaskFailure } from './run-task';
 import { beginLlmStep, images, progress, recordOutcomeAndClose, runChild, services } from './support';
 
@@ -33,6 +36,13 @@ export function makePost(taskId: string): Promise<{ post_id: string }> {
     body: async () => {
       await beginLlmStep(taskId, 'post_detail');
       const { mediaId } = await images.renderImage({ taskId, kind: 'post_image' });
+      if (patched(Patches.serviceCallCountsOutcome)) {
+        // Created, counted and closed in one activity. In the cancellable scope, as the create was: a cancel before it
+        // is scheduled creates nothing; one while it runs waits for it (WAIT_CANCELLATION_COMPLETED), and it counts
+        // what it created.
+        const { postId } = await services.createPost({ taskId, mediaId, countAndClose: true });
+        return { post_id: postId };
+      }
       const { postId } = await services.createPost({ taskId, mediaId });
       // The post exists: count it even if a cancel arrives now.
       await recordDone(() => recordOutcomeAndClose(worldId, taskId, 'post_created'));

@@ -18,7 +18,7 @@ import { createServiceClients, type ServiceClients } from '../../src/clients/ser
 import { loadConfig, type Config } from '../../src/config/config';
 import { ErrorTypes } from '../../src/domain/error-types';
 import { taskIds, TaskTypes } from '../../src/domain/task-ids';
-import type { CharacterParams, PostImageParams, WorldDescriptionParams } from '../../src/domain/task-params';
+import type { AvatarParams, CharacterParams, PostImageParams, WorldDescriptionParams } from '../../src/domain/task-params';
 import { MediaType } from '../../src/gen/media/media_pb';
 import { createLogger } from '../../src/logger';
 import { connectMongo, createRepositories, ensureAllIndexes, type MongoHandle, type Repositories } from '../../src/repositories';
@@ -352,6 +352,59 @@ describe('CreateAIPost', () => {
       expect(calls('CreateAIPost')).toHaveLength(1);
       const { postId } = await run(acts.createPost, 4, { taskId, mediaId });
       expect(postsIn(worldId).map((p) => p.postId)).toEqual([postId]);
+    },
+    STACK_TIMEOUT_MS,
+  );
+});
+
+describe('the service call counts what it made (service-call-counts-outcome)', () => {
+  test(
+    'CreateAIPost with countAndClose: one post, counted once and its task closed, through a lost response and a re-run',
+    async () => {
+      const worldId = await newWorld();
+      const { taskId: imageTaskId, mediaId } = await postImageTask(worldId);
+      const postTaskId = (await repos.tasks.require(imageTaskId)).parameters.post_task_id as string;
+      standIns.faults.inject('CreateAIPost', { lostResponse: true });
+      await failureOf(run(acts.createPost, 1, { taskId: imageTaskId, mediaId, countAndClose: true }));
+      // Nothing counted while the outcome is unknown.
+      expect((await repos.status.get(worldId))?.posts_created).toBe(0);
+      const { postId } = await run(acts.createPost, 2, { taskId: imageTaskId, mediaId, countAndClose: true });
+      expect((await run(acts.createPost, 3, { taskId: imageTaskId, mediaId, countAndClose: true })).postId).toBe(postId);
+      expect(postsIn(worldId).map((p) => p.postId)).toEqual([postId]);
+      const status = await repos.status.get(worldId);
+      expect(status?.posts_created).toBe(1);
+      expect(status?.tasks_completed).toBe(1);
+      expect((await repos.tasks.require(imageTaskId)).status).toBe('completed');
+      // The key is the post's: a recordOutcome for the post (the release before, or a clean-up) cannot count it again.
+      expect(await repos.status.applyOnce(worldId, `outcome:post:${postTaskId}`, { posts_failed: 1 })).toBe(false);
+    },
+    STACK_TIMEOUT_MS,
+  );
+
+  test(
+    'UpdateCharacter with countAndClose: the avatar is counted once and its task closed, also when the activity runs again',
+    async () => {
+      const worldId = await newWorld();
+      const characterId = (await clients.character.createCharacter({ worldId, displayName: 'Sitter' })).id;
+      const taskId = taskIds.characterAvatar(taskIds.character(worldId, 0));
+      const params: AvatarParams = { world_id: worldId, character_task_id: taskIds.character(worldId, 0), character_id: characterId };
+      await repos.tasks.createIfAbsent({ id: taskId, type: TaskTypes.characterAvatar, worldId, parameters: params as never });
+      const p = await clients.media.getPresignedUploadURL({ worldId, characterId, filename: 'generia_avatar.jpg', contentType: 'image/jpeg', mediaType: MediaType.CHARACTER_AVATAR });
+      await fetch(p.uploadUrl, { method: 'PUT', body: new Uint8Array([1, 2]), headers: { 'content-type': 'image/jpeg' } });
+      await clients.media.confirmUpload({ mediaId: p.mediaId });
+      const mediaId = p.mediaId;
+      await run(acts.setCharacterAvatar, 1, { taskId, mediaId, countAndClose: true });
+      await run(acts.setCharacterAvatar, 2, { taskId, mediaId, countAndClose: true });
+      const status = await repos.status.get(worldId);
+      expect(status?.avatars_created).toBe(1);
+      expect(status?.tasks_completed).toBe(1);
+      expect((await repos.tasks.require(taskId)).status).toBe('completed');
+      expect(calls('UpdateCharacter')).toHaveLength(2);
+      // Without countAndClose (the release before): nothing is counted by the service call.
+      const other = taskIds.characterAvatar(taskIds.character(worldId, 1));
+      await repos.tasks.createIfAbsent({ id: other, type: TaskTypes.characterAvatar, worldId, parameters: params as never });
+      await run(acts.setCharacterAvatar, 1, { taskId: other, mediaId });
+      expect((await repos.status.get(worldId))?.avatars_created).toBe(1);
     },
     STACK_TIMEOUT_MS,
   );

@@ -1,0 +1,53 @@
+/**
+ * Counting what a task made (a character created, an avatar set, a post created or failed) exactly once, and —
+ * when that outcome is the task's work — closing the task in the same activity. Used by the progress activity
+ * `recordOutcome` and, since `service-call-counts-outcome` (src/workflows/patches.ts), by the service activities whose
+ * call is the work (CreateAIPost, UpdateCharacter with the avatar): the count then lands in the activity that made
+ * the thing, one activity and one sequential hop fewer per post and per avatar. Same keys either way, so a count an
+ * older release made in `recordOutcome` and a retry of the new activity cannot both land.
+ */
+import type { PostImageParams } from '../domain/task-params';
+import type { Repositories } from '../repositories';
+import type { Outcome } from './contracts';
+
+export type OutcomeRecorder = ReturnType<typeof createOutcomeRecorder>;
+
+export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'status' | 'tasks'>) {
+  /**
+   * The ledger key decides what "exactly once" means: a post is counted once as created *or* failed (the image task
+   * reports for its post), an avatar once per character, and so on.
+   */
+  async function ledgerEntry(taskId: string, outcome: Outcome) {
+    switch (outcome) {
+      case 'character_created':
+        return { key: `outcome:character:${taskId}`, increments: { users_created: 1 } };
+      case 'avatar_created':
+        return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
+      case 'post_created': {
+        // Reported by the post's image task (release before) or by the post task itself, which makes its picture now.
+        const params = (await tasks.require(taskId)).parameters as Partial<PostImageParams>;
+        return { key: `outcome:post:${params.post_task_id ?? taskId}`, increments: { posts_created: 1 } };
+      }
+      case 'post_failed':
+        return { key: `outcome:post:${taskId}`, increments: { posts_failed: 1 } };
+    }
+  }
+
+  /** Counts `outcome` once, closes the task as completed when `close`, and completes the stages that are now done. */
+  async function record(worldId: string, taskId: string, outcome: Outcome, close: boolean): Promise<void> {
+    const { key, increments } = await ledgerEntry(taskId, outcome);
+    await status.applyOnce(worldId, key, increments);
+    if (close) {
+      await tasks.complete(taskId);
+      await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
+    }
+    const doc = await status.get(worldId);
+    if (!doc) return;
+    if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {
+      await status.advanceStage(worldId, 'characters', 'completed');
+    }
+    if (doc.posts_created >= doc.posts_predicted) await status.advanceStage(worldId, 'posts', 'completed');
+  }
+
+  return { record };
+}
