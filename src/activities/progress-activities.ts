@@ -21,7 +21,7 @@ import { Context } from '@temporalio/activity';
 import { translateErrors, PermanentStepError } from '../errors';
 import { ErrorTypes } from '../domain/error-types';
 import { CANCELLED_REASON } from '../domain/stages';
-import type { Outcome, ProgressActivities } from './contracts';
+import type { ProgressActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { createOutcomeRecorder } from './outcomes';
 import { settleWorldCosts } from './settle-costs';
