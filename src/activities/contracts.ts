@@ -84,6 +84,15 @@ export interface ServiceActivities {
    */
   createCharacter(args: { taskId: string }): Promise<{ characterId: string }>;
   /**
+   * Since `character-call-plans-family`: {@link createCharacter}, then in the same activity what the workflow ran
+   * after it — `planCharacterFamily` (the progress activity's own code, injected) beside counting
+   * `character_created` — so the character's avatar and posts start one task-queue hop sooner.
+   */
+  createCharacterWithFamily(args: { taskId: string; postBatchTaskId: string | null }): Promise<{
+    characterId: string;
+    plan: { avatarTaskId: string; postTaskIds: string[]; nextBatchTaskId: string | null };
+  }>;
+  /**
    * Sets the character's avatar. `countAndClose` (since `service-call-counts-outcome`): then also counts
    * `avatar_created` and closes the avatar's task, as `recordOutcome({ close: true })` would (activities/outcomes.ts).
    */

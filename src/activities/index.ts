@@ -13,13 +13,15 @@ import { createServiceActivities } from './service-activities';
 export type ActivityGroups = Record<WorkerRole, object>;
 
 export function createActivities(deps: ActivityDeps): ActivityGroups {
+  const progress = createProgressActivities(deps);
   return {
     // Workflows only: every activity runs on the queue of the resource it uses.
     main: { ...createSearchAttributeActivities() }, // local activities of the workflows
     llm: createLlmActivities(deps),
     images: createImageActivities(deps),
-    progress: createProgressActivities(deps),
-    services: createServiceActivities(deps),
+    progress,
+    // A character's creation plans its family with the progress group's own code (createCharacterWithFamily).
+    services: createServiceActivities(deps, progress),
   };
 }
 

@@ -19,12 +19,13 @@ import { idempotencyHeaders } from '../clients/service-clients';
 import { characterCreation, normalizeCharacterDetail, usernameCandidates, usernameKey } from '../domain/character-normalization';
 import { storablePost } from '../domain/service-limits';
 import type { AvatarParams, CharacterParams, PostImageParams, WorldDescriptionParams } from '../domain/task-params';
+import { worldIdOfTask } from '../domain/task-ids';
 import { chooseWorldName } from '../domain/world-name';
 import { PermanentStepError, translateErrors } from '../errors';
 import type { CharacterDetail, PostDetail, WorldDescription } from '../schemas/llm';
 import { ErrorTypes } from '../domain/error-types';
 import type { CreationRecord } from '../repositories';
-import type { ServiceActivities } from './contracts';
+import type { ProgressActivities, ServiceActivities } from './contracts';
 import type { ActivityDeps } from './deps';
 import { createExactlyOnce, SETTLE_MARGIN_MS } from './exactly-once-creation';
 import { createOutcomeRecorder } from './outcomes';
@@ -45,7 +46,10 @@ interface PostRequest extends Record<string, unknown> {
 
 const describe = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
+/** What the service activities run of the progress group's code (activities/index.ts passes the progress activities). */
+export type ServicePlanning = Pick<ProgressActivities, 'planCharacterFamily'>;
+
+export function createServiceActivities(deps: ActivityDeps, planning: ServicePlanning): ServiceActivities {
   const { tasks, sideEffects, worldParams, status } = deps.repos;
   const { character, post, world } = deps.services;
   const deadlineMs = deps.config.services.deadlineMs;
@@ -79,6 +83,41 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
     throw new PermanentStepError(reason, ErrorTypes.ambiguousCreation);
   }
 
+  /** CreateCharacter exactly once (see the file comment); the character's id. */
+  async function createCharacterOnce(taskId: string): Promise<{ characterId: string }> {
+    const key = `create-character:${taskId}`;
+    let record = await sideEffects.getCreation(key);
+    if (!record) {
+      const task = await tasks.require(taskId);
+      const p = task.parameters as unknown as CharacterParams;
+      const detail = await tasks.requireStepResult<CharacterDetail>(taskId, 'character_detail');
+      const normalized = normalizeCharacterDetail(detail, p.character_index);
+      const username = await claimUsername(task.world_id, taskId, normalized.username, p.character_index);
+      const creation = characterCreation(normalized, username, key);
+      const request: CharacterRequest = { worldId: task.world_id, displayName: creation.displayName, meta: creation.meta };
+      record = await sideEffects.openCreation(key, { worldId: task.world_id, kind: 'character', request });
+    }
+    const request = record.request as CharacterRequest;
+    const { characterId } = await createExactlyOnce<{ characterId: string }>(sideEffects, record, {
+      key,
+      attempt: attemptNow(),
+      deadlineMs,
+      // No read RPC can find an AI character without its id: an earlier send that may have committed is final.
+      reconcile: (r) => characterAmbiguous(r, taskId, 'an earlier attempt sent it and never learned the outcome'),
+      send: async () => {
+        const created = await character.createCharacter(
+          { worldId: request.worldId, displayName: request.displayName, meta: request.meta },
+          idempotencyHeaders(key),
+        );
+        if (!created.id) throw new PermanentStepError('character-service returned an empty character id', ErrorTypes.upstreamRejected);
+        return { characterId: created.id };
+      },
+      onAmbiguous: (err, r) => characterAmbiguous(r, taskId, `response lost: ${describe(err)}`),
+      onKnownAmbiguous: (r) => characterAmbiguous(r, taskId, 'recorded earlier'),
+    });
+    return { characterId: String(characterId) };
+  }
+
   return {
     publishWorldParams: ({ taskId }) =>
       translateErrors('UpdateWorldParams', async () => {
@@ -103,39 +142,18 @@ export function createServiceActivities(deps: ActivityDeps): ServiceActivities {
         if (!res.success) throw new PermanentStepError(`world-service refused the images: ${res.message}`, ErrorTypes.upstreamRejected);
       }),
 
-    createCharacter: ({ taskId }) =>
+    createCharacter: ({ taskId }) => translateErrors('CreateCharacter', () => createCharacterOnce(taskId)),
+
+    createCharacterWithFamily: ({ taskId, postBatchTaskId }) =>
       translateErrors('CreateCharacter', async () => {
-        const key = `create-character:${taskId}`;
-        let record = await sideEffects.getCreation(key);
-        if (!record) {
-          const task = await tasks.require(taskId);
-          const p = task.parameters as unknown as CharacterParams;
-          const detail = await tasks.requireStepResult<CharacterDetail>(taskId, 'character_detail');
-          const normalized = normalizeCharacterDetail(detail, p.character_index);
-          const username = await claimUsername(task.world_id, taskId, normalized.username, p.character_index);
-          const creation = characterCreation(normalized, username, key);
-          const request: CharacterRequest = { worldId: task.world_id, displayName: creation.displayName, meta: creation.meta };
-          record = await sideEffects.openCreation(key, { worldId: task.world_id, kind: 'character', request });
-        }
-        const request = record.request as CharacterRequest;
-        const { characterId } = await createExactlyOnce<{ characterId: string }>(sideEffects, record, {
-          key,
-          attempt: attemptNow(),
-          deadlineMs,
-          // No read RPC can find an AI character without its id: an earlier send that may have committed is final.
-          reconcile: (r) => characterAmbiguous(r, taskId, 'an earlier attempt sent it and never learned the outcome'),
-          send: async () => {
-            const created = await character.createCharacter(
-              { worldId: request.worldId, displayName: request.displayName, meta: request.meta },
-              idempotencyHeaders(key),
-            );
-            if (!created.id) throw new PermanentStepError('character-service returned an empty character id', ErrorTypes.upstreamRejected);
-            return { characterId: created.id };
-          },
-          onAmbiguous: (err, r) => characterAmbiguous(r, taskId, `response lost: ${describe(err)}`),
-          onKnownAmbiguous: (r) => characterAmbiguous(r, taskId, 'recorded earlier'),
-        });
-        return { characterId: String(characterId) };
+        const { characterId } = await createCharacterOnce(taskId);
+        // The character exists: a retry after a failed plan or count finds the creation done (no second
+        // CreateCharacter); planning is idempotent (tasks created if absent) and the count keyed by the task.
+        const [plan] = await Promise.all([
+          planning.planCharacterFamily({ taskId, characterId, postBatchTaskId }),
+          outcomes.record(worldIdOfTask(taskId), taskId, 'character_created', false),
+        ]);
+        return { characterId, plan };
       }),
 
     setCharacterAvatar: ({ taskId, mediaId, countAndClose }) =>

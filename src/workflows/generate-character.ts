@@ -51,6 +51,13 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
       }
       if (detail.status === 'rejected') throw detail.reason;
       if (feed.status === 'rejected') throw feed.reason;
+      if (patched(Patches.characterCallPlansFamily)) {
+        // Created, planned and counted in one activity. In the cancellable scope, as the create was: a cancel before
+        // it is scheduled creates nothing; one while it runs waits for it (WAIT_CANCELLATION_COMPLETED).
+        const made = await services.createCharacterWithFamily({ taskId: task_id, postBatchTaskId: openBatch });
+        openBatch = null;
+        return made;
+      }
       const { characterId } = await services.createCharacter({ taskId: task_id });
       // The character exists: count it (and plan its children) even if a cancel arrives now.
       const [plan] = await recordDone(() =>

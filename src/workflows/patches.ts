@@ -93,4 +93,12 @@ export const Patches = {
    * deploy is counted by recordOutcome as before.
    */
   serviceCallCountsOutcome: 'service-call-counts-outcome',
+  /**
+   * Release 0.5, GenerateCharacterWorkflow (posts-from-concept path): `createCharacterWithFamily` creates the
+   * character, plans its family (the progress group's planCharacterFamily) and counts it in one activity, instead of
+   * createCharacter followed by (planCharacterFamily ∥ recordOutcome) — one task-queue hop fewer on the world's
+   * critical path (character → its posts) and two activities fewer per character. Asked where createCharacter is
+   * scheduled: a character whose createCharacter was scheduled before the deploy plans and counts as before.
+   */
+  characterCallPlansFamily: 'character-call-plans-family',
 } as const;

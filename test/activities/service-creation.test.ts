@@ -11,6 +11,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { ApplicationFailure } from '@temporalio/common';
 import { startServiceStandIns, type Fault, type ServiceStandIns } from '../../dev/stand-ins/services';
+import { createProgressActivities } from '../../src/activities/progress-activities';
 import { createServiceActivities } from '../../src/activities/service-activities';
 import type { ServiceActivities } from '../../src/activities/contracts';
 import { createMediaUploader } from '../../src/clients/media-uploader';
@@ -52,7 +53,7 @@ async function failureOf(p: Promise<unknown>): Promise<ApplicationFailure> {
 }
 
 function build(services: ServiceClients): ServiceActivities {
-  return createServiceActivities({
+  const deps = {
     config,
     repos,
     services,
@@ -60,7 +61,8 @@ function build(services: ServiceClients): ServiceActivities {
     media: createMediaUploader({ media: services.media, httpTimeoutMs: 5_000 }),
     llm: undefined as never,
     runware: undefined as never,
-  });
+  };
+  return createServiceActivities(deps, createProgressActivities(deps));
 }
 
 beforeAll(async () => {
@@ -377,6 +379,26 @@ describe('the service call counts what it made (service-call-counts-outcome)', (
       expect((await repos.tasks.require(imageTaskId)).status).toBe('completed');
       // The key is the post's: a recordOutcome for the post (the release before, or a clean-up) cannot count it again.
       expect(await repos.status.applyOnce(worldId, `outcome:post:${postTaskId}`, { posts_failed: 1 })).toBe(false);
+    },
+    STACK_TIMEOUT_MS,
+  );
+
+  test(
+    'createCharacterWithFamily: one character, counted once, its avatar planned with the stored portrait prompt, through a re-run',
+    async () => {
+      const worldId = await newWorld();
+      const taskId = await characterTask(worldId, 0);
+      const first = await run(acts.createCharacterWithFamily, 1, { taskId, postBatchTaskId: null });
+      const again = await run(acts.createCharacterWithFamily, 2, { taskId, postBatchTaskId: null });
+      expect(again).toEqual(first);
+      expect(first.plan).toEqual({ avatarTaskId: taskIds.characterAvatar(taskId), postTaskIds: [], nextBatchTaskId: null });
+      expect(charactersIn(worldId).map((c) => c.id)).toEqual([first.characterId]);
+      expect(calls('CreateCharacter')).toHaveLength(1);
+      const status = await repos.status.get(worldId);
+      expect(status?.users_created).toBe(1);
+      const avatar = await repos.tasks.require(first.plan.avatarTaskId);
+      expect(avatar.parameters).toMatchObject({ character_id: first.characterId, character_task_id: taskId });
+      expect((avatar.result as Record<string, unknown>).avatar_prompt).toEqual({ prompt: 'portrait prompt' });
     },
     STACK_TIMEOUT_MS,
   );

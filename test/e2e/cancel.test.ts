@@ -185,6 +185,10 @@ describe('cancelling the world', () => {
       const input = world();
       await (await h.startWorld(input)).result();
       await until('the first character', () => charactersOf(input.world_id).length >= 1, 120_000);
+      // Keep the world mid-way while the cancel travels: since release 0.5 posts are counted and closed by the
+      // services role, so with 300 ms answers the rest of the world could finish while the progress role is away and
+      // its finishWorld would race the cancel.
+      h.llm.setLatency(5000);
 
       // Hold the progress queue: the re-sent root's first step waits, so the cancel lands while it runs.
       await progressWorker.stop();
