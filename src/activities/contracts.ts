@@ -33,11 +33,7 @@ export interface ProgressActivities {
    * Once the character exists: its avatar task (with the portrait prompt the profile wrote, if any), the posts of the
    * first batch and the next batch, and closes the first batch's task (its work is done).
    */
-  planCharacterFamily(args: { taskId: string; characterId: string; postBatchTaskId: string | null }): Promise<{
-    avatarTaskId: string;
-    postTaskIds: string[];
-    nextBatchTaskId: string | null;
-  }>;
+  planCharacterFamily(args: { taskId: string; characterId: string; postBatchTaskId: string | null }): Promise<CharacterFamilyPlan>;
   /**
    * Settles every stage from what actually exists and returns the world's final status. `failure`
    * is the reason recorded if the world fails; `cancelled` says a cancel stopped the world: whatever
@@ -61,6 +57,18 @@ export interface ProgressActivities {
 export interface WorldState {
   state: 'absent' | 'running' | 'completed' | 'failed';
   reason: string | null;
+}
+
+/** A character's children, planned once it exists (planCharacterFamily). */
+export interface CharacterFamilyPlan {
+  avatarTaskId: string;
+  postTaskIds: string[];
+  nextBatchTaskId: string | null;
+  /**
+   * The avatar's task is started and holds its portrait prompt (the profile wrote it), so the avatar's first step
+   * has nothing to do (since `avatar-prompt-planned` the workflow skips it). Absent from plans of older releases.
+   */
+  avatarReady?: boolean;
 }
 
 export type Outcome = 'character_created' | 'avatar_created' | 'post_created' | 'post_failed';
@@ -90,7 +98,7 @@ export interface ServiceActivities {
    */
   createCharacterWithFamily(args: { taskId: string; postBatchTaskId: string | null }): Promise<{
     characterId: string;
-    plan: { avatarTaskId: string; postTaskIds: string[]; nextBatchTaskId: string | null };
+    plan: CharacterFamilyPlan;
   }>;
   /**
    * Sets the character's avatar. `countAndClose` (since `service-call-counts-outcome`): then also counts

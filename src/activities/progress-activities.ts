@@ -310,8 +310,12 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
             if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
               await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
             }
+            // Started here, as planFirstPostBatch starts its batch: the avatar's first step (which would only mark it
+            // started and find the prompt) is skipped. A finished task stays as it is (TaskRepository.start).
+            await tasks.start(avatarTaskId);
+            return { avatarTaskId, avatarReady: true };
           }
-          return avatarTaskId;
+          return { avatarTaskId, avatarReady: false };
         };
         const planFeed = async () => {
           if (!postBatchTaskId) return { postTaskIds: [], nextBatchTaskId: null };
@@ -321,8 +325,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           await status.applyOnce(worldId, `task-finished:${postBatchTaskId}`, { tasks_completed: 1 });
           return planned;
         };
-        const [avatarTaskId, planned] = await Promise.all([planAvatar(), planFeed()]);
-        return { avatarTaskId, ...planned };
+        const [avatarPlan, planned] = await Promise.all([planAvatar(), planFeed()]);
+        return { ...avatarPlan, ...planned };
       }),
 
     finishWorld: ({ worldId, failure, cancelled, closeTaskId }) =>

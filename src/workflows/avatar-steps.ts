@@ -11,14 +11,18 @@ import { Patches } from './patches';
 import { recordDone, runTask } from './run-task';
 import { beginLlmStep, images, recordOutcomeAndClose, services } from './support';
 
-/** Runs the avatar of `taskId` to its end in the calling workflow; rejects as its workflow would fail. */
-export function makeAvatar(taskId: string): Promise<{ media_id: string }> {
+/**
+ * Runs the avatar of `taskId` to its end in the calling workflow; rejects as its workflow would fail. `ready`: the
+ * plan says the task is started and holds its prompt (CharacterFamilyPlan.avatarReady), so since
+ * `avatar-prompt-planned` its first step, which would only find the prompt, is not run.
+ */
+export function makeAvatar(taskId: string, ready = false): Promise<{ media_id: string }> {
   const worldId = worldIdOfTask(taskId);
   return runTask({
     taskId,
     step: 'avatar',
     body: async () => {
-      await beginLlmStep(taskId, 'avatar_prompt');
+      if (!(ready && patched(Patches.avatarPromptPlanned))) await beginLlmStep(taskId, 'avatar_prompt');
       const { mediaId } = await images.renderImage({ taskId, kind: 'character_avatar' });
       if (patched(Patches.serviceCallCountsOutcome)) {
         // Set, counted and closed in one activity (as a post's CreateAIPost, post-steps.ts).

@@ -79,7 +79,7 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
   // child starts (which the server records one after another), no first workflow task per child, no close back.
   const inline = patched(Patches.postsInline);
   const avatar: Promise<unknown> = inline
-    ? makeAvatar(plan.avatarTaskId)
+    ? makeAvatar(plan.avatarTaskId, plan.avatarReady === true)
     : runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId);
   const posts = inline ? runPosts(plan.postTaskIds) : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
   const next = plan.nextBatchTaskId

@@ -101,4 +101,11 @@ export const Patches = {
    * scheduled: a character whose createCharacter was scheduled before the deploy plans and counts as before.
    */
   characterCallPlansFamily: 'character-call-plans-family',
+  /**
+   * Release 0.5, a character's avatar run inline (avatar-steps.ts): when the plan says the avatar's task is started
+   * and holds the portrait prompt the profile wrote (planCharacterFamily, `avatarReady`), the avatar's first step —
+   * a runLlmStep that only marked the task started and found the prompt — is not run: one activity and one hop fewer
+   * per avatar. Asked where that step was scheduled.
+   */
+  avatarPromptPlanned: 'avatar-prompt-planned',
 } as const;

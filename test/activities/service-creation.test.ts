@@ -391,7 +391,8 @@ describe('the service call counts what it made (service-call-counts-outcome)', (
       const first = await run(acts.createCharacterWithFamily, 1, { taskId, postBatchTaskId: null });
       const again = await run(acts.createCharacterWithFamily, 2, { taskId, postBatchTaskId: null });
       expect(again).toEqual(first);
-      expect(first.plan).toEqual({ avatarTaskId: taskIds.characterAvatar(taskId), postTaskIds: [], nextBatchTaskId: null });
+      // The profile wrote the portrait prompt: the avatar's task is started with it, its first step is skipped.
+      expect(first.plan).toEqual({ avatarTaskId: taskIds.characterAvatar(taskId), avatarReady: true, postTaskIds: [], nextBatchTaskId: null });
       expect(charactersIn(worldId).map((c) => c.id)).toEqual([first.characterId]);
       expect(calls('CreateCharacter')).toHaveLength(1);
       const status = await repos.status.get(worldId);
@@ -399,6 +400,7 @@ describe('the service call counts what it made (service-call-counts-outcome)', (
       const avatar = await repos.tasks.require(first.plan.avatarTaskId);
       expect(avatar.parameters).toMatchObject({ character_id: first.characterId, character_task_id: taskId });
       expect((avatar.result as Record<string, unknown>).avatar_prompt).toEqual({ prompt: 'portrait prompt' });
+      expect(avatar.status).toBe('in_progress');
     },
     STACK_TIMEOUT_MS,
   );
