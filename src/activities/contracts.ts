@@ -48,6 +48,11 @@ export interface ProgressActivities {
   }): Promise<{ status: 'completed' | 'failed'; summary: string }>;
   /** Read-only: where the world stands, so a re-sent start can leave a finished world untouched. */
   inspectWorld(args: { worldId: string }): Promise<WorldState>;
+  /**
+   * Since `root-opens-world`: {@link inspectWorld}, then — unless the world is settled (completed or failed: nothing
+   * is written) — {@link startWorld}, in one activity. `descriptionTaskId` is null for a settled world.
+   */
+  openWorld(input: InitWorldInput): Promise<{ world: WorldState; descriptionTaskId: string | null }>;
 }
 
 /**

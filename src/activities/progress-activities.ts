@@ -21,7 +21,8 @@ import { Context } from '@temporalio/activity';
 import { translateErrors, PermanentStepError } from '../errors';
 import { ErrorTypes } from '../domain/error-types';
 import { CANCELLED_REASON } from '../domain/stages';
-import type { ProgressActivities } from './contracts';
+import type { InitWorldInput } from '../schemas/world-input';
+import type { ProgressActivities, WorldState } from './contracts';
 import type { ActivityDeps } from './deps';
 import { createOutcomeRecorder } from './outcomes';
 import { settleWorldCosts } from './settle-costs';
@@ -104,38 +105,51 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     return { postTaskIds, nextBatchTaskId };
   }
 
+  /** Records the world (status document, description task); idempotent, so a re-sent start joins it. */
+  async function startWorld(input: InitWorldInput): Promise<{ descriptionTaskId: string }> {
+    const worldId = input.world_id;
+    const forecast = forecastWorld(input.characters_count, input.posts_count);
+    const headroom = deps.config.apiCallLimitHeadroom;
+    await status.initialize({
+      worldId,
+      charactersCount: input.characters_count,
+      postsCount: input.posts_count,
+      userPrompt: promptPreview(input.world_prompt),
+      // The platform sends no limits (spec 12); the original's fixed 100/50 could never fit a
+      // default 25×150 world, so an absent limit is sized from the world's own forecast.
+      apiCallLimitsLlm: input.api_call_limits_llm ?? Math.ceil(forecast.llmCalls * headroom),
+      apiCallLimitsImages: input.api_call_limits_images ?? Math.ceil(forecast.imageCalls * headroom),
+      tasksPredicted: forecast.tasks,
+      // Fixed at the start (a reservation compares against it): the start's own budget, else the configured one.
+      budgetUsd: input.budget_usd ?? deps.config.spend.defaultWorldBudgetUsd,
+    });
+    await status.advanceStage(worldId, 'initializing', 'completed');
+    // Set before the child starts, so it can never overwrite the child's own `completed` (spec 15.6).
+    await status.advanceStage(worldId, 'world_description', 'in_progress');
+    const params: WorldDescriptionParams = {
+      world_id: worldId,
+      world_name: input.world_name ?? '',
+      user_prompt: input.world_prompt,
+      characters_count: input.characters_count,
+      posts_count: input.posts_count,
+    };
+    const descriptionTaskId = await createTask(taskIds.worldDescription(worldId), TaskTypes.worldDescription, worldId, null, params);
+    return { descriptionTaskId };
+  }
+
+  /** Where the world stands (see WorldState); read-only. */
+  async function inspectWorld(worldId: string): Promise<WorldState> {
+    const doc = await status.get(worldId);
+    if (!doc) return { state: 'absent', reason: null };
+    const open = doc.stages.some((s) => s.status === 'in_progress');
+    // A failed stage never recovers, so a failed world with nothing in progress is settled even if
+    // its owner has not written `finishing` yet (an older release never did after a failed description).
+    if (doc.status === 'in_progress' || open) return { state: 'running', reason: null };
+    return { state: doc.status === 'completed' ? 'completed' : 'failed', reason: doc.error ?? null };
+  }
+
   return {
-    startWorld: (input) =>
-      translateErrors('startWorld', async () => {
-        const worldId = input.world_id;
-        const forecast = forecastWorld(input.characters_count, input.posts_count);
-        const headroom = deps.config.apiCallLimitHeadroom;
-        await status.initialize({
-          worldId,
-          charactersCount: input.characters_count,
-          postsCount: input.posts_count,
-          userPrompt: promptPreview(input.world_prompt),
-          // The platform sends no limits (spec 12); the original's fixed 100/50 could never fit a
-          // default 25×150 world, so an absent limit is sized from the world's own forecast.
-          apiCallLimitsLlm: input.api_call_limits_llm ?? Math.ceil(forecast.llmCalls * headroom),
-          apiCallLimitsImages: input.api_call_limits_images ?? Math.ceil(forecast.imageCalls * headroom),
-          tasksPredicted: forecast.tasks,
-          // Fixed at the start (a reservation compares against it): the start's own budget, else the configured one.
-          budgetUsd: input.budget_usd ?? deps.config.spend.defaultWorldBudgetUsd,
-        });
-        await status.advanceStage(worldId, 'initializing', 'completed');
-        // Set before the child starts, so it can never overwrite the child's own `completed` (spec 15.6).
-        await status.advanceStage(worldId, 'world_description', 'in_progress');
-        const params: WorldDescriptionParams = {
-          world_id: worldId,
-          world_name: input.world_name ?? '',
-          user_prompt: input.world_prompt,
-          characters_count: input.characters_count,
-          posts_count: input.posts_count,
-        };
-        const descriptionTaskId = await createTask(taskIds.worldDescription(worldId), TaskTypes.worldDescription, worldId, null, params);
-        return { descriptionTaskId };
-      }),
+    startWorld: (input) => translateErrors('startWorld', () => startWorld(input)),
 
     rejectWorld: ({ worldId, problems }) =>
       translateErrors('rejectWorld', async () => {
@@ -361,15 +375,16 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { status: worldStatus, summary: summary || 'all characters, avatars and posts created' };
       }),
 
-    inspectWorld: ({ worldId }) =>
-      translateErrors('inspectWorld', async () => {
-        const doc = await status.get(worldId);
-        if (!doc) return { state: 'absent', reason: null };
-        const open = doc.stages.some((s) => s.status === 'in_progress');
-        // A failed stage never recovers, so a failed world with nothing in progress is settled even if
-        // its owner has not written `finishing` yet (an older release never did after a failed description).
-        if (doc.status === 'in_progress' || open) return { state: 'running', reason: null };
-        return { state: doc.status === 'completed' ? 'completed' : 'failed', reason: doc.error ?? null };
+    inspectWorld: ({ worldId }) => translateErrors('inspectWorld', () => inspectWorld(worldId)),
+
+    openWorld: (input) =>
+      translateErrors('openWorld', async () => {
+        const world = await inspectWorld(input.world_id);
+        // A settled world is left exactly as it is (a re-sent start changes nothing); any other is started, which is
+        // idempotent for one that runs (initialize keeps the document, stage moves are forward only).
+        if (world.state === 'completed' || world.state === 'failed') return { world, descriptionTaskId: null };
+        const { descriptionTaskId } = await startWorld(input);
+        return { world, descriptionTaskId };
       }),
   };
 

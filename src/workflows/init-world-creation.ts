@@ -81,12 +81,17 @@ async function startOnce(input: InitWorldInput): Promise<WorkflowResult<InitWorl
   let recorded: string | null = null;
 
   const message = await CancellationScope.nonCancellable(async () => {
-    const world = await progress.inspectWorld({ worldId });
+    // Since `root-opens-world` one activity inspects and (unless the world is settled) records the world: one hop
+    // fewer before the orchestrator starts. (A retry of it after the record was written sees the world `running`,
+    // not `absent`: the root then starts the orchestrator and cancels it if a cancel came meanwhile.)
+    const opened = patched(Patches.rootOpensWorld) ? await progress.openWorld(input) : null;
+    const world = opened?.world ?? (await progress.inspectWorld({ worldId }));
     if (world.state === 'completed' || world.state === 'failed') {
       const why = world.reason ? ` (${world.reason})` : '';
       return `World ${worldId} already ${world.state}${why}; a re-sent start changes nothing and spends nothing`;
     }
-    const { descriptionTaskId } = await progress.startWorld(input);
+    // openWorld records every world it does not find settled, so its task id is there whenever we get here.
+    const descriptionTaskId = opened ? opened.descriptionTaskId! : (await progress.startWorld(input)).descriptionTaskId;
     recorded = descriptionTaskId;
     // A world nobody has started yet is not started once the cancel is known.
     if (root.consideredCancelled && world.state === 'absent') return 'World generation cancelled before it started';

@@ -108,4 +108,10 @@ export const Patches = {
    * per avatar. Asked where that step was scheduled.
    */
   avatarPromptPlanned: 'avatar-prompt-planned',
+  /**
+   * Release 0.5, InitWorldCreationWorkflow (startOnce): `openWorld` inspects the world and, unless it is settled,
+   * records it, instead of inspectWorld then startWorld — one activity and one hop fewer before the orchestrator
+   * starts. Asked where inspectWorld was scheduled.
+   */
+  rootOpensWorld: 'root-opens-world',
 } as const;

@@ -223,7 +223,7 @@ test(
     });
     const ofWorld = parsed.filter((l) => l.world_id === worldId);
     const startedLine = ofWorld.find((l) => l.message === 'world started');
-    expect(startedLine).toMatchObject({ level: 'info', workflow_id: `init-world-${worldId}`, activity_type: 'startWorld', attempt: 1, characters_count: 2, posts_count: 2 });
+    expect(startedLine).toMatchObject({ level: 'info', workflow_id: `init-world-${worldId}`, activity_type: 'openWorld', attempt: 1, characters_count: 2, posts_count: 2 });
     expect(typeof startedLine?.run_id).toBe('string');
     // Log lines and traces meet: the activity's line names the trace the client started.
     expect(startedLine?.trace_id).toBe(linked);
