@@ -90,7 +90,11 @@ export interface ImageActivities {
 
 export interface ServiceActivities {
   publishWorldParams(args: { taskId: string }): Promise<void>;
-  publishWorldImages(args: { taskId: string; headerMediaId: string; iconMediaId: string }): Promise<void>;
+  /**
+   * UpdateWorldImage with the header and the icon. `settle` (since `world-images-publish-settles`): then also completes
+   * the `world_image` stage and closes the task, as advanceStage ∥ finishTask after it did.
+   */
+  publishWorldImages(args: { taskId: string; headerMediaId: string; iconMediaId: string; settle?: boolean }): Promise<void>;
   /**
    * Creates the task's character once. Fails non-retryably with `AmbiguousCreation` when an earlier call may have
    * created it but character-service cannot confirm it (the world then counts it in `characters_ambiguous`).

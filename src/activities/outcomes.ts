@@ -33,14 +33,17 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
     }
   }
 
+  /** Closes the task as completed and counts it once (the key finishTask uses: a task ends once). */
+  async function complete(worldId: string, taskId: string): Promise<void> {
+    await tasks.complete(taskId);
+    await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
+  }
+
   /** Counts `outcome` once, closes the task as completed when `close`, and completes the stages that are now done. */
   async function record(worldId: string, taskId: string, outcome: Outcome, close: boolean): Promise<void> {
     const { key, increments } = await ledgerEntry(taskId, outcome);
     await status.applyOnce(worldId, key, increments);
-    if (close) {
-      await tasks.complete(taskId);
-      await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
-    }
+    if (close) await complete(worldId, taskId);
     const doc = await status.get(worldId);
     if (!doc) return;
     if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {
@@ -49,5 +52,5 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
     if (doc.posts_created >= doc.posts_predicted) await status.advanceStage(worldId, 'posts', 'completed');
   }
 
-  return { record };
+  return { record, complete };
 }

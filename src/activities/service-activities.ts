@@ -135,11 +135,15 @@ export function createServiceActivities(deps: ActivityDeps, planning: ServicePla
         });
       }),
 
-    publishWorldImages: ({ taskId, headerMediaId, iconMediaId }) =>
+    publishWorldImages: ({ taskId, headerMediaId, iconMediaId, settle }) =>
       translateErrors('UpdateWorldImage', async () => {
         const task = await tasks.require(taskId);
         const res = await world.updateWorldImage({ worldId: task.world_id, imageUuid: headerMediaId, iconUuid: iconMediaId });
         if (!res.success) throw new PermanentStepError(`world-service refused the images: ${res.message}`, ErrorTypes.upstreamRejected);
+        // Published: a retry after a failed write publishes the same ids again (harmless) and closes the task once.
+        if (settle === true) {
+          await Promise.all([status.advanceStage(task.world_id, 'world_image', 'completed'), outcomes.complete(task.world_id, taskId)]);
+        }
       }),
 
     createCharacter: ({ taskId }) => translateErrors('CreateCharacter', () => createCharacterOnce(taskId)),

@@ -17,7 +17,7 @@ import { Patches } from './patches';
 import { makeAvatar } from './avatar-steps';
 import { runPosts } from './post-steps';
 import { closeTaskLogged, endCancelledTask, recordDone, runTask } from './run-task';
-import { beginLlmStep, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { askedAtStart, beginLlmStep, closeTask, describeFailure, guarded, llm, ok, progress, runChild, services, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterSummary {
   character_id: string;
@@ -33,6 +33,7 @@ export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<W
 /** Release 0.3: profile and first post concepts side by side; the character starts the first batch's posts. */
 async function characterWithFeed(task_id: string): Promise<WorkflowResult<CharacterSummary>> {
   const worldId = worldIdOfTask(task_id);
+  const changes = askedAtStart('characterCallPlansFamily', 'serviceCallCountsOutcome', 'avatarPromptPlanned');
   // The first batch's task while it is open (conceived but its posts not yet planned): a failure of the character
   // closes it, so no task is left in progress.
   let openBatch: string | null = null;
@@ -51,7 +52,7 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
       }
       if (detail.status === 'rejected') throw detail.reason;
       if (feed.status === 'rejected') throw feed.reason;
-      if (patched(Patches.characterCallPlansFamily)) {
+      if (changes.characterCallPlansFamily) {
         // Created, planned and counted in one activity. In the cancellable scope, as the create was: a cancel before
         // it is scheduled creates nothing; one while it runs waits for it (WAIT_CANCELLATION_COMPLETED).
         const made = await services.createCharacterWithFamily({ taskId: task_id, postBatchTaskId: openBatch });
@@ -79,9 +80,9 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
   // child starts (which the server records one after another), no first workflow task per child, no close back.
   const inline = patched(Patches.postsInline);
   const avatar: Promise<unknown> = inline
-    ? makeAvatar(plan.avatarTaskId, plan.avatarReady === true)
+    ? makeAvatar(plan.avatarTaskId, { ready: changes.avatarPromptPlanned && plan.avatarReady === true, countsOutcome: changes.serviceCallCountsOutcome })
     : runChild<typeof GenerateCharacterAvatarWorkflow>('GenerateCharacterAvatarWorkflow', TaskTypes.characterAvatar, plan.avatarTaskId);
-  const posts = inline ? runPosts(plan.postTaskIds) : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
+  const posts = inline ? runPosts(plan.postTaskIds, changes.serviceCallCountsOutcome) : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
   const next = plan.nextBatchTaskId
     ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId).then((r) => r.data)
     : Promise.resolve<PostBatchSummary | null>(null);

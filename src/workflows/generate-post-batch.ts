@@ -10,7 +10,7 @@ import type { GeneratePostWorkflow } from './generate-post';
 import { Patches } from './patches';
 import { runPosts } from './post-steps';
 import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
-import { beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { askedAtStart, beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface PostBatchSummary {
   posts_created: number;
@@ -19,6 +19,7 @@ export interface PostBatchSummary {
 
 export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<PostBatchSummary>> {
   return guarded('GeneratePostBatchWorkflow', async () => {
+    const { serviceCallCountsOutcome } = askedAtStart('serviceCallCountsOutcome');
     const plan = await runTask({
       taskId: task_id,
       step: 'post batch',
@@ -28,7 +29,7 @@ export async function GeneratePostBatchWorkflow({ task_id }: TaskRef): Promise<W
       },
     });
     const posts = patched(Patches.postsInline)
-      ? runPosts(plan.postTaskIds)
+      ? runPosts(plan.postTaskIds, serviceCallCountsOutcome)
       : plan.postTaskIds.map((id) => runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id));
     const next = plan.nextBatchTaskId
       ? runChild<typeof GeneratePostBatchWorkflow>('GeneratePostBatchWorkflow', TaskTypes.postBatch, plan.nextBatchTaskId)

@@ -15,11 +15,14 @@ import type { GeneratePostImageWorkflow } from './generate-post-image';
 import { Patches } from './patches';
 import { makePost, postFailedCleanUp } from './post-steps';
 import { recordDone, runTask } from './run-task';
-import { beginLlmStep, closeTask, guarded, ok, progress, runChild, type TaskRef, type WorkflowResult } from './support';
+import { askedAtStart, beginLlmStep, closeTask, guarded, ok, progress, runChild, type TaskRef, type WorkflowResult } from './support';
 
 export async function GeneratePostWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<{ post_id: string }>> {
   return guarded('GeneratePostWorkflow', async () => {
-    if (patched(Patches.postMakesItsImage)) return ok(await makePost(task_id));
+    if (patched(Patches.postMakesItsImage)) {
+      const { serviceCallCountsOutcome } = askedAtStart('serviceCallCountsOutcome');
+      return ok(await makePost(task_id, serviceCallCountsOutcome));
+    }
     return postWithImageChild(task_id);
   });
 }

@@ -89,23 +89,23 @@ export const Patches = {
    * thing (CreateAIPost; UpdateCharacter with the avatar) also counts it and closes its task (`countAndClose`,
    * activities/outcomes.ts), instead of a `recordOutcome({ close: true })` activity after it — one activity and one
    * sequential hop fewer per post and per avatar (13 per 3×10 world). Same ledger keys, so nothing is counted twice
-   * across the deploy. Asked where the service call is scheduled: a post whose CreateAIPost was scheduled before the
-   * deploy is counted by recordOutcome as before.
+   * across the deploy. Asked when the workflow that runs the post or avatar starts (support.ts `askedAtStart`): one
+   * that started before the deploy counts with recordOutcome as before.
    */
   serviceCallCountsOutcome: 'service-call-counts-outcome',
   /**
    * Release 0.5, GenerateCharacterWorkflow (posts-from-concept path): `createCharacterWithFamily` creates the
    * character, plans its family (the progress group's planCharacterFamily) and counts it in one activity, instead of
    * createCharacter followed by (planCharacterFamily ∥ recordOutcome) — one task-queue hop fewer on the world's
-   * critical path (character → its posts) and two activities fewer per character. Asked where createCharacter is
-   * scheduled: a character whose createCharacter was scheduled before the deploy plans and counts as before.
+   * critical path (character → its posts) and two activities fewer per character. Asked when the character's
+   * workflow starts (`askedAtStart`): a character that started before the deploy plans and counts as before.
    */
   characterCallPlansFamily: 'character-call-plans-family',
   /**
    * Release 0.5, a character's avatar run inline (avatar-steps.ts): when the plan says the avatar's task is started
    * and holds the portrait prompt the profile wrote (planCharacterFamily, `avatarReady`), the avatar's first step —
    * a runLlmStep that only marked the task started and found the prompt — is not run: one activity and one hop fewer
-   * per avatar. Asked where that step was scheduled.
+   * per avatar. Asked when the character's workflow starts (`askedAtStart`).
    */
   avatarPromptPlanned: 'avatar-prompt-planned',
   /**
@@ -114,4 +114,10 @@ export const Patches = {
    * starts. Asked where inspectWorld was scheduled.
    */
   rootOpensWorld: 'root-opens-world',
+  /**
+   * Release 0.5, GenerateWorldImageWorkflow: UpdateWorldImage's activity also completes the `world_image` stage and
+   * closes the task (`settle`), instead of advanceStage ∥ finishTask after it — two activities fewer per world.
+   * Asked when the workflow starts (`askedAtStart`).
+   */
+  worldImagesPublishSettles: 'world-images-publish-settles',
 } as const;

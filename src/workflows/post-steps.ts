@@ -11,11 +11,9 @@
  * reaches the post's running activity (same scope), and the clean-up closes the post's task `cancelled` without
  * counting a failed post.
  */
-import { patched } from '@temporalio/workflow';
 import { worldIdOfTask, TaskTypes } from '../domain/task-ids';
 import { MAX_POSTS_PER_BATCH } from '../domain/world-plan';
 import type { GeneratePostWorkflow } from './generate-post';
-import { Patches } from './patches';
 import { recordDone, runTask, type CleanUp, type TaskFailure } from './run-task';
 import { beginLlmStep, images, progress, recordOutcomeAndClose, runChild, services } from './support';
 
@@ -27,8 +25,12 @@ import { beginLlmStep, images, progress, recordOutcomeAndClose, runChild, servic
  */
 export const MAX_INLINE_POSTS = MAX_POSTS_PER_BATCH;
 
-/** Runs the post of `taskId` to its end in the calling workflow; resolves with its id, rejects as its workflow would fail. */
-export function makePost(taskId: string): Promise<{ post_id: string }> {
+/**
+ * Runs the post of `taskId` to its end in the calling workflow; resolves with its id, rejects as its workflow would
+ * fail. `countsOutcome`: the caller's answer to `service-call-counts-outcome`, asked when it started
+ * (support.ts {@link askedAtStart}).
+ */
+export function makePost(taskId: string, countsOutcome: boolean): Promise<{ post_id: string }> {
   const worldId = worldIdOfTask(taskId);
   return runTask({
     taskId,
@@ -36,7 +38,7 @@ export function makePost(taskId: string): Promise<{ post_id: string }> {
     body: async () => {
       await beginLlmStep(taskId, 'post_detail');
       const { mediaId } = await images.renderImage({ taskId, kind: 'post_image' });
-      if (patched(Patches.serviceCallCountsOutcome)) {
+      if (countsOutcome) {
         // Created, counted and closed in one activity. In the cancellable scope, as the create was: a cancel before it
         // is scheduled creates nothing; one while it runs waits for it (WAIT_CANCELLATION_COMPLETED), and it counts
         // what it created.
@@ -62,8 +64,8 @@ export function postFailedCleanUp(worldId: string, taskId: string, { cancelled }
  * settles like the post's own workflow would (fulfilled once the post exists, rejected when it failed or was
  * cancelled); callers count them with `settledValues`.
  */
-export function runPosts(postTaskIds: readonly string[]): Promise<unknown>[] {
+export function runPosts(postTaskIds: readonly string[], countsOutcome: boolean): Promise<unknown>[] {
   return postTaskIds.map((id, i) =>
-    i < MAX_INLINE_POSTS ? makePost(id) : runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id),
+    i < MAX_INLINE_POSTS ? makePost(id, countsOutcome) : runChild<typeof GeneratePostWorkflow>('GeneratePostWorkflow', TaskTypes.post, id),
   );
 }

@@ -22,6 +22,18 @@ export const llm = proxyActivities<LlmActivities>(llmActivityOptions);
 export const images = proxyActivities<ImageActivities>(imageActivityOptions);
 export const services = proxyActivities<ServiceActivities>(serviceActivityOptions);
 
+/**
+ * Answers to `patched(id)` for the given ids, asked in the workflow's first activation before anything is awaited,
+ * and used where the changed commands are issued. Asked later — after an await — an answer can fall in an activation
+ * that also carries a cancel, and whether the code reaches the question then depends on microtask order, which the
+ * traced workflow bundle's interceptors change: its marker was in a history recorded on the plain bundle and the
+ * traced replay never asked for it (observability.e2e.test.ts replays every golden history on both). A workflow
+ * started before the deploy answers false throughout and keeps the release before's steps.
+ */
+export function askedAtStart<K extends keyof typeof Patches>(...ids: K[]): Record<K, boolean> {
+  return Object.fromEntries(ids.map((id) => [id, patched(Patches[id])])) as Record<K, boolean>;
+}
+
 /** Every non-root workflow receives only this: the task document holds the real input. */
 export interface TaskRef {
   task_id: string;

@@ -406,6 +406,23 @@ describe('the service call counts what it made (service-call-counts-outcome)', (
   );
 
   test(
+    'UpdateWorldImage with settle: the world_image stage completes and the task closes once, also when the activity runs again',
+    async () => {
+      const worldId = await newWorld();
+      const taskId = taskIds.worldImage(worldId);
+      await repos.tasks.createIfAbsent({ id: taskId, type: TaskTypes.worldImage, worldId, parameters: { world_id: worldId } });
+      await run(acts.publishWorldImages, 1, { taskId, headerMediaId: 'h-1', iconMediaId: 'i-1', settle: true });
+      await run(acts.publishWorldImages, 2, { taskId, headerMediaId: 'h-1', iconMediaId: 'i-1', settle: true });
+      const status = await repos.status.get(worldId);
+      expect(status?.stages.find((st) => st.name === 'world_image')?.status).toBe('completed');
+      expect(status?.tasks_completed).toBe(1);
+      expect((await repos.tasks.require(taskId)).status).toBe('completed');
+      expect(calls('UpdateWorldImage')).toHaveLength(2);
+    },
+    STACK_TIMEOUT_MS,
+  );
+
+  test(
     'UpdateCharacter with countAndClose: the avatar is counted once and its task closed, also when the activity runs again',
     async () => {
       const worldId = await newWorld();
