@@ -200,13 +200,14 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
 
     recordOutcome: ({ worldId, taskId, outcome, close }) =>
       translateErrors('recordOutcome', async () => {
-        const outcomeEntry = await outcomeLedgerEntry(taskId, outcome);
         if (close === true) {
           // The task's work is this outcome (a post created, an avatar set): close it in the same activity, and
-          // count the outcome and the close in one batch of keyed increments.
-          await tasks.complete(taskId);
-          await status.applyManyOnce(worldId, [outcomeEntry, finished(taskId)]);
+          // count the outcome and the close in one batch of keyed increments. The closed task is the one the
+          // outcome's key is read from (no second read).
+          const closed = await tasks.complete(taskId);
+          await status.applyManyOnce(worldId, [await outcomeLedgerEntry(taskId, outcome, closed), finished(taskId)]);
         } else {
+          const outcomeEntry = await outcomeLedgerEntry(taskId, outcome);
           await status.applyOnce(worldId, outcomeEntry.key, outcomeEntry.increments);
         }
         const doc = await status.get(worldId);
@@ -358,11 +359,12 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const avatar: AvatarParams = { world_id: worldId, character_task_id: taskId, character_id: characterId };
         // The avatar and the posts are independent: planned side by side (this activity is on the critical path).
         const planAvatar = async () => {
-          const avatarTaskId = await createTaskDoc(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
+          const avatarTaskId = taskIds.characterAvatar(taskId);
+          // The avatar's task as stored (the existing one when this is a retry): read by the create, not again.
+          const { task: avatarTask } = await tasks.createIfAbsent({ id: avatarTaskId, type: TaskTypes.characterAvatar, worldId, parentId: taskId, parameters: avatar as unknown as Record<string, unknown> });
           // The profile wrote the portrait's final prompt: the avatar's LLM step finds it stored and asks nothing.
           const detail = (task.result as Record<string, unknown> | null)?.character_detail as { avatar_prompt?: unknown } | undefined;
           if (typeof detail?.avatar_prompt === 'string' && detail.avatar_prompt.trim() !== '') {
-            const avatarTask = await tasks.require(avatarTaskId);
             if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
               await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
             }
@@ -477,7 +479,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
    * The ledger key decides what "exactly once" means: a post is counted once as created *or*
    * failed (the image task reports for its post), an avatar once per character, and so on.
    */
-  async function outcomeLedgerEntry(taskId: string, outcome: Outcome) {
+  /** The keyed increment of an outcome; `loaded` is the task when the caller holds it already. */
+  async function outcomeLedgerEntry(taskId: string, outcome: Outcome, loaded?: { parameters: unknown }) {
     switch (outcome) {
       case 'character_created':
         return { key: `outcome:character:${taskId}`, increments: { users_created: 1 } };
@@ -485,7 +488,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
       case 'post_created': {
         // Reported by the post's image task (release before) or by the post task itself, which makes its picture now.
-        const { params } = await loadTask<Partial<PostImageParams>>(taskId);
+        const params = (loaded ?? (await tasks.require(taskId))).parameters as Partial<PostImageParams>;
         return { key: `outcome:post:${params.post_task_id ?? taskId}`, increments: { posts_created: 1 } };
       }
       case 'post_failed':
