@@ -17,7 +17,7 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
    * The ledger key decides what "exactly once" means: a post is counted once as created *or* failed (the image task
    * reports for its post), an avatar once per character, and so on.
    */
-  async function ledgerEntry(taskId: string, outcome: Outcome) {
+  async function ledgerEntry(taskId: string, outcome: Outcome, loaded?: { parameters: unknown }) {
     switch (outcome) {
       case 'character_created':
         return { key: `outcome:character:${taskId}`, increments: { users_created: 1 } };
@@ -25,7 +25,7 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
         return { key: `outcome:avatar:${taskId}`, increments: { avatars_created: 1 } };
       case 'post_created': {
         // Reported by the post's image task (release before) or by the post task itself, which makes its picture now.
-        const params = (await tasks.require(taskId)).parameters as Partial<PostImageParams>;
+        const params = (loaded ?? (await tasks.require(taskId))).parameters as Partial<PostImageParams>;
         return { key: `outcome:post:${params.post_task_id ?? taskId}`, increments: { posts_created: 1 } };
       }
       case 'post_failed':
@@ -33,17 +33,27 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
     }
   }
 
-  /** Closes the task as completed and counts it once (the key finishTask uses: a task ends once). */
+  /** The keyed increment that counts a task finished (the key finishTask uses: a task ends once). */
+  const finished = (taskId: string) => ({ key: `task-finished:${taskId}`, increments: { tasks_completed: 1 } });
+
+  /** Closes the task as completed and counts it once. */
   async function complete(worldId: string, taskId: string): Promise<void> {
     await tasks.complete(taskId);
-    await status.applyOnce(worldId, `task-finished:${taskId}`, { tasks_completed: 1 });
+    const { key, increments } = finished(taskId);
+    await status.applyOnce(worldId, key, increments);
   }
 
   /** Counts `outcome` once, closes the task as completed when `close`, and completes the stages that are now done. */
   async function record(worldId: string, taskId: string, outcome: Outcome, close: boolean): Promise<void> {
-    const { key, increments } = await ledgerEntry(taskId, outcome);
-    await status.applyOnce(worldId, key, increments);
-    if (close) await complete(worldId, taskId);
+    if (close) {
+      // The outcome and the close counted in one batch of keyed increments (applyManyOnce: the same keys, each
+      // protocol step once for both); the closed task is the one the outcome's key is read from (no second read).
+      const closed = await tasks.complete(taskId);
+      await status.applyManyOnce(worldId, [await ledgerEntry(taskId, outcome, closed), finished(taskId)]);
+    } else {
+      const { key, increments } = await ledgerEntry(taskId, outcome);
+      await status.applyOnce(worldId, key, increments);
+    }
     const doc = await status.get(worldId);
     if (!doc) return;
     if (doc.users_created >= doc.users_predicted && (doc.avatars_created ?? 0) >= doc.users_predicted) {

@@ -41,14 +41,31 @@ export function promptPreview(prompt: string): string {
   return chars.length <= STATUS_PROMPT_PREVIEW_CHARS ? prompt : `${chars.slice(0, STATUS_PROMPT_PREVIEW_CHARS - 1).join('')}…`;
 }
 
+/** A post batch's children, created but not yet counted: `counts` are their keyed increments (see `created`). */
+interface PlannedPosts {
+  postTaskIds: string[];
+  nextBatchTaskId: string | null;
+  worldId: string;
+  counts: { key: string; increments: { tasks_total: number } }[];
+}
+
 export function createProgressActivities(deps: ActivityDeps): ProgressActivities {
   const { status, tasks } = deps.repos;
   const outcomes = createOutcomeRecorder(deps.repos);
 
   /** Creates a task document once and counts it in `tasks_total` once. */
   async function createTask(id: string, type: TaskType, worldId: string, parentId: string | null, parameters: object): Promise<string> {
+    await createTaskDoc(id, type, worldId, parentId, parameters);
+    await status.applyOnce(worldId, created(id).key, created(id).increments);
+    return id;
+  }
+
+  /**
+   * Creates a task document once, without counting it: the caller counts it with {@link created}'s key in one
+   * `applyManyOnce` with the other keys of the same activity (one keyed increment's round trips for all of them).
+   */
+  async function createTaskDoc(id: string, type: TaskType, worldId: string, parentId: string | null, parameters: object): Promise<string> {
     await tasks.createIfAbsent({ id, type, worldId, parentId, parameters: parameters as Record<string, unknown> });
-    await status.applyOnce(worldId, `task-created:${id}`, { tasks_total: 1 });
     return id;
   }
 
@@ -59,6 +76,13 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     return task;
   }
 
+  /**
+   * The keyed increments that count a task created and a task finished. The keys are the ones every release used
+   * (one per task and event), whether applied alone or in a batch, so older and newer workers agree on them.
+   */
+  const created = (id: string) => ({ key: `task-created:${id}`, increments: { tasks_total: 1 } });
+  const finished = (id: string) => ({ key: `task-finished:${id}`, increments: { tasks_completed: 1 } });
+
   async function loadTask<P>(taskId: string) {
     const task = await tasks.require(taskId);
     return { task, params: task.parameters as unknown as P };
@@ -68,7 +92,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
    * The posts of a post batch whose concepts exist, and the next batch. `characterId` is given when the batch was
    * planned before its character existed (planFirstPostBatch); otherwise the batch's parameters hold it.
    */
-  async function planPosts(taskId: string, characterId: string | null): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }> {
+  async function planPosts(taskId: string, characterId: string | null): Promise<PlannedPosts> {
     const { task, params: stored } = await loadTask<PostBatchParams>(taskId);
     const params: PostBatchParams = characterId === null ? stored : { ...stored, character_id: characterId };
     const batch = resultOfStep<PostBatchResult>(task, 'post_batch');
@@ -85,7 +109,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           post_index: index,
           concept,
         };
-        return createTask(taskIds.post(params.character_task_id, index), TaskTypes.post, worldId, taskId, child);
+        return createTaskDoc(taskIds.post(params.character_task_id, index), TaskTypes.post, worldId, taskId, child);
       }),
     );
     const sizes = postBatchSizes(params.total_posts);
@@ -100,9 +124,10 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         batch_size: sizes[nextIndex]!,
         previous_summary: extendSummary(params.previous_summary, batch.summary),
       };
-      nextBatchTaskId = await createTask(taskIds.postBatch(params.character_task_id, nextIndex), TaskTypes.postBatch, worldId, taskId, next);
+      nextBatchTaskId = await createTaskDoc(taskIds.postBatch(params.character_task_id, nextIndex), TaskTypes.postBatch, worldId, taskId, next);
     }
-    return { postTaskIds, nextBatchTaskId };
+    const counts = [...postTaskIds, ...(nextBatchTaskId === null ? [] : [nextBatchTaskId])].map(created);
+    return { postTaskIds, nextBatchTaskId, worldId, counts };
   }
 
   /** Records the world (status document, description task); idempotent, so a re-sent start joins it. */
@@ -123,9 +148,12 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
       // Fixed at the start (a reservation compares against it): the start's own budget, else the configured one.
       budgetUsd: input.budget_usd ?? deps.config.spend.defaultWorldBudgetUsd,
     });
-    await status.advanceStage(worldId, 'initializing', 'completed');
-    // Set before the child starts, so it can never overwrite the child's own `completed` (spec 15.6).
-    await status.advanceStage(worldId, 'world_description', 'in_progress');
+    // One compare-and-set for both moves. `world_description` is set before the child starts, so it can never
+    // overwrite the child's own `completed` (spec 15.6).
+    await status.advanceStages(worldId, [
+      { stage: 'initializing', status: 'completed' },
+      { stage: 'world_description', status: 'in_progress' },
+    ]);
     const params: WorldDescriptionParams = {
       world_id: worldId,
       world_name: input.world_name ?? '',
@@ -195,12 +223,14 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const { params } = await loadTask<WorldDescriptionParams>(taskId);
         const worldId = params.world_id;
         const imageParams: WorldImageParams = { world_id: worldId };
-        const worldImageTaskId = await createTask(taskIds.worldImage(worldId), TaskTypes.worldImage, worldId, taskId, imageParams);
-        await status.advanceStage(worldId, 'world_image', 'in_progress');
+        const worldImageTaskId = await createTaskDoc(taskIds.worldImage(worldId), TaskTypes.worldImage, worldId, taskId, imageParams);
         const slices = planCharacterBatches(params.characters_count, params.posts_count);
         const first = slices[0];
-        if (!first) return { worldImageTaskId, characterBatchTaskId: null };
-        await status.advanceStage(worldId, 'characters', 'in_progress');
+        if (!first) {
+          await status.applyOnce(worldId, created(worldImageTaskId).key, created(worldImageTaskId).increments);
+          await status.advanceStage(worldId, 'world_image', 'in_progress');
+          return { worldImageTaskId, characterBatchTaskId: null };
+        }
         const batch: CharacterBatchParams = {
           world_id: worldId,
           batch_index: 0,
@@ -212,7 +242,14 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           posts_count: params.posts_count,
           previous_summary: '',
         };
-        const characterBatchTaskId = await createTask(taskIds.characterBatch(worldId, 0), TaskTypes.characterBatch, worldId, taskId, batch);
+        const characterBatchTaskId = await createTaskDoc(taskIds.characterBatch(worldId, 0), TaskTypes.characterBatch, worldId, taskId, batch);
+        // Both tasks counted in one batch of keyed increments, both stages moved in one compare-and-set (the
+        // children that move them on start after this activity).
+        await status.applyManyOnce(worldId, [created(worldImageTaskId), created(characterBatchTaskId)]);
+        await status.advanceStages(worldId, [
+          { stage: 'world_image', status: 'in_progress' },
+          { stage: 'characters', status: 'in_progress' },
+        ]);
         return { worldImageTaskId, characterBatchTaskId };
       }),
 
@@ -225,7 +262,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         for (const [i, concept] of batch.concepts.entries()) {
           const index = params.first_character_index + i;
           const child: CharacterParams = { world_id: worldId, character_index: index, batch_task_id: taskId, concept, posts_count: batch.posts[i] ?? 0 };
-          characterTaskIds.push(await createTask(taskIds.character(worldId, index), TaskTypes.character, worldId, taskId, child));
+          characterTaskIds.push(await createTaskDoc(taskIds.character(worldId, index), TaskTypes.character, worldId, taskId, child));
         }
         const slices = planCharacterBatches(params.characters_count, params.posts_count);
         const nextSlice = slices[params.batch_index + 1];
@@ -239,8 +276,9 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
             posts_for_batch: nextSlice.posts,
             previous_summary: extendSummary(params.previous_summary, batch.summary),
           };
-          nextBatchTaskId = await createTask(taskIds.characterBatch(worldId, nextSlice.batchIndex), TaskTypes.characterBatch, worldId, taskId, next);
+          nextBatchTaskId = await createTaskDoc(taskIds.characterBatch(worldId, nextSlice.batchIndex), TaskTypes.characterBatch, worldId, taskId, next);
         }
+        await status.applyManyOnce(worldId, [...characterTaskIds, ...(nextBatchTaskId === null ? [] : [nextBatchTaskId])].map(created));
         if (params.batch_index === 0 && params.posts_count > 0) await status.advanceStage(worldId, 'posts', 'in_progress');
         return { characterTaskIds, nextBatchTaskId };
       }),
@@ -270,7 +308,12 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { avatarTaskId, postBatchTaskId };
       }),
 
-    planPostBatchChildren: ({ taskId }) => translateErrors('planPostBatchChildren', () => planPosts(taskId, null)),
+    planPostBatchChildren: ({ taskId }) =>
+      translateErrors('planPostBatchChildren', async () => {
+        const { postTaskIds, nextBatchTaskId, worldId, counts } = await planPosts(taskId, null);
+        await status.applyManyOnce(worldId, counts);
+        return { postTaskIds, nextBatchTaskId };
+      }),
 
     planPostImage: ({ taskId }) =>
       translateErrors('planPostImage', async () => {
@@ -316,11 +359,12 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         const avatar: AvatarParams = { world_id: worldId, character_task_id: taskId, character_id: characterId };
         // The avatar and the posts are independent: planned side by side (this activity is on the critical path).
         const planAvatar = async () => {
-          const avatarTaskId = await createTask(taskIds.characterAvatar(taskId), TaskTypes.characterAvatar, worldId, taskId, avatar);
+          const avatarTaskId = taskIds.characterAvatar(taskId);
+          // The avatar's task as stored (the existing one when this is a retry): read by the create, not again.
+          const { task: avatarTask } = await tasks.createIfAbsent({ id: avatarTaskId, type: TaskTypes.characterAvatar, worldId, parentId: taskId, parameters: avatar as unknown as Record<string, unknown> });
           // The profile wrote the portrait's final prompt: the avatar's LLM step finds it stored and asks nothing.
           const detail = (task.result as Record<string, unknown> | null)?.character_detail as { avatar_prompt?: unknown } | undefined;
           if (typeof detail?.avatar_prompt === 'string' && detail.avatar_prompt.trim() !== '') {
-            const avatarTask = await tasks.require(avatarTaskId);
             if ((avatarTask.result as Record<string, unknown> | null)?.avatar_prompt == null) {
               await tasks.saveStepResult(avatarTaskId, 'avatar_prompt', { prompt: detail.avatar_prompt });
             }
@@ -332,14 +376,15 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           return { avatarTaskId, avatarReady: false };
         };
         const planFeed = async () => {
-          if (!postBatchTaskId) return { postTaskIds: [], nextBatchTaskId: null };
-          const planned = await planPosts(postBatchTaskId, characterId);
+          if (!postBatchTaskId) return { postTaskIds: [], nextBatchTaskId: null, counts: [] };
+          const { postTaskIds, nextBatchTaskId, counts } = await planPosts(postBatchTaskId, characterId);
           // The batch's work (its concepts) is done; its posts report for themselves.
           await tasks.complete(postBatchTaskId);
-          await status.applyOnce(worldId, `task-finished:${postBatchTaskId}`, { tasks_completed: 1 });
-          return planned;
+          return { postTaskIds, nextBatchTaskId, counts: [...counts, finished(postBatchTaskId)] };
         };
-        const [avatarPlan, planned] = await Promise.all([planAvatar(), planFeed()]);
+        const [avatarPlan, { counts, ...planned }] = await Promise.all([planAvatar(), planFeed()]);
+        // Every task created here and the post batch's close, in one batch of keyed increments.
+        await status.applyManyOnce(worldId, [created(avatarPlan.avatarTaskId), ...counts]);
         return { ...avatarPlan, ...planned };
       }),
 

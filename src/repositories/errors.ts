@@ -48,3 +48,17 @@ export class ConcurrencyError extends Error {
 export function isDuplicateKeyError(e: unknown): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 11000;
 }
+
+/**
+ * For an unordered `insertMany` that failed only on duplicate keys: the indexes (into the inserted array) of the
+ * documents refused as duplicates — every other document was inserted. `null` for any other error (another write
+ * error, a write-concern error, a network error), after which what was inserted is unknown.
+ */
+export function duplicateIndexes(e: unknown): number[] | null {
+  if (typeof e !== 'object' || e === null) return null;
+  const { writeErrors, writeConcernError } = e as { writeErrors?: unknown; writeConcernError?: unknown };
+  if (writeConcernError != null || writeErrors == null) return null;
+  const list = (Array.isArray(writeErrors) ? writeErrors : [writeErrors]) as { index?: unknown; code?: unknown }[];
+  if (list.length === 0 || !list.every((w) => w.code === 11000 && typeof w.index === 'number')) return null;
+  return list.map((w) => w.index as number);
+}

@@ -25,7 +25,7 @@ import {
   type StageStatus,
   StatusLedgerCollection,
 } from './collections';
-import { ConcurrencyError, isDuplicateKeyError, NotFoundError, RepositoryValidationError } from './errors';
+import { ConcurrencyError, duplicateIndexes, isDuplicateKeyError, NotFoundError, RepositoryValidationError } from './errors';
 
 export interface InitializeGenerationInput {
   worldId: string;
@@ -222,31 +222,46 @@ export function createGenerationStatusRepository(db: Db) {
     increments: Record<string, number>,
     guard: Record<string, unknown> = {},
   ): Promise<KeyedOutcome> {
-    const entry = (applied: boolean) =>
-      validateDoc(StatusLedgerCollection, {
-        _id: applied ? `${worldId}|${key}` : `attempt:${worldId}|${key}`,
-        world_id: worldId,
-        key,
-        increments,
-        applied,
-        created_at: new Date(),
-      });
-    const appliedRecorded = async () =>
-      (await ledger.findOne({ _id: `${worldId}|${key}` }, { projection: { _id: 1 } })) !== null;
-    const step4 = () =>
-      col.updateOne(
-        { _id: worldId, pending_keys: key, contended_keys: { $ne: key } },
-        { $pull: { pending_keys: key } },
-      );
-
     // Step 1.
     let fastPath = true;
     try {
-      await ledger.insertOne(entry(false));
+      await ledger.insertOne(ledgerEntry(worldId, key, increments, false));
     } catch (e) {
       if (!isDuplicateKeyError(e)) throw e;
       fastPath = false;
     }
+    return afterAttemptEntry(worldId, key, increments, guard, fastPath);
+  }
+
+  /** The `status_ledger` entry of one attempt (`applied` false) or of the applied increment (`applied` true). */
+  const ledgerEntry = (worldId: string, key: string, increments: Record<string, number>, applied: boolean) =>
+    validateDoc(StatusLedgerCollection, {
+      _id: applied ? `${worldId}|${key}` : `attempt:${worldId}|${key}`,
+      world_id: worldId,
+      key,
+      increments,
+      applied,
+      created_at: new Date(),
+    });
+
+  /** Step 4 of {@link keyedIncrement} for one key. */
+  const unmarkPending = (worldId: string, key: string) =>
+    col.updateOne({ _id: worldId, pending_keys: key, contended_keys: { $ne: key } }, { $pull: { pending_keys: key } });
+
+  /**
+   * {@link keyedIncrement} after step 1: `fastPath` says whether this attempt's entry was the key's first (inserted)
+   * or a duplicate (a retry or a concurrent duplicate: the slow path).
+   */
+  async function afterAttemptEntry(
+    worldId: string,
+    key: string,
+    increments: Record<string, number>,
+    guard: Record<string, unknown>,
+    fastPath: boolean,
+  ): Promise<KeyedOutcome> {
+    const appliedRecorded = async () =>
+      (await ledger.findOne({ _id: `${worldId}|${key}` }, { projection: { _id: 1 } })) !== null;
+    const step4 = () => unmarkPending(worldId, key);
     if (!fastPath) {
       // 1a.
       if (await appliedRecorded()) {
@@ -295,7 +310,7 @@ export function createGenerationStatusRepository(db: Db) {
     if (outcome === 'applied' || outcome === 'already_applied') {
       // Step 3.
       try {
-        await ledger.insertOne(entry(true));
+        await ledger.insertOne(ledgerEntry(worldId, key, increments, true));
       } catch (e) {
         if (!isDuplicateKeyError(e)) throw e;
       }
@@ -303,6 +318,94 @@ export function createGenerationStatusRepository(db: Db) {
       if (fastPath) await step4();
     }
     return outcome;
+  }
+
+  /**
+   * Several unguarded keyed increments of one world in the round trips of one: each step of {@link keyedIncrement}
+   * is issued once for all keys instead of once per key, and every key goes through exactly the states of the
+   * single-key protocol — same ledger entries, same `pending_keys` / `contended_keys` markers — so its proof holds
+   * key by key, and an attempt of the same key by {@link keyedIncrement} (a retry, an older worker) interleaves safely:
+   *
+   *  1. One unordered insert of every key's attempt entry: each entry is inserted or refused on its own, exactly as
+   *     its own insert. A refused (duplicate) key continues alone on the slow path.
+   *  2. For the keys whose entry was inserted, one conditional update whose filter is the conjunction of their
+   *     step-2 filters (`pending_keys` contains none of them) and whose update is their step-2 updates together
+   *     (`$inc` of the summed increments, `$push` of every key): atomic on one document, so it is every key's step 2
+   *     at one instant. No match (the document is missing, or a key got pending through a concurrent duplicate):
+   *     nothing was written, and each key continues alone from its own step 2 on the fast path.
+   *  3. One unordered insert of every applied entry (duplicates are fine, as for one key).
+   *  4. One `$pullAll` of the keys whose filter is the conjunction of their step-4 filters (all pending, none
+   *     contended): every key's step 4 at one instant. No match (some key contended): each key's own step 4.
+   *
+   * Summing is exact for integer counters; a money field incremented by more than one key is not summed (a different
+   * rounding than one increment after the other): such a batch runs key by key.
+   */
+  async function keyedIncrements(worldId: string, items: readonly { key: string; increments: Record<string, number> }[]): Promise<KeyedOutcome[]> {
+    if (new Set(items.map((i) => i.key)).size !== items.length) {
+      throw new RepositoryValidationError(COLLECTION, [{ field: 'key', message: 'a batch names a key more than once' }]);
+    }
+    const moneyUses = new Map<string, number>();
+    for (const { increments } of items) for (const f of Object.keys(increments)) if (isMoneyField(f)) moneyUses.set(f, (moneyUses.get(f) ?? 0) + 1);
+    if (items.length <= 1 || [...moneyUses.values()].some((n) => n > 1)) {
+      const outcomes: KeyedOutcome[] = [];
+      for (const { key, increments } of items) outcomes.push(await keyedIncrement(worldId, key, increments));
+      return outcomes;
+    }
+    // Step 1.
+    const refused = new Set<number>();
+    try {
+      await ledger.insertMany(
+        items.map(({ key, increments }) => ledgerEntry(worldId, key, increments, false)),
+        { ordered: false },
+      );
+    } catch (e) {
+      const indexes = duplicateIndexes(e);
+      if (indexes === null) throw e;
+      for (const i of indexes) refused.add(i);
+    }
+    const outcomes: KeyedOutcome[] = new Array<KeyedOutcome>(items.length);
+    for (const i of refused) outcomes[i] = await afterAttemptEntry(worldId, items[i]!.key, items[i]!.increments, {}, false);
+    const fresh = items.map((item, i) => ({ ...item, i })).filter(({ i }) => !refused.has(i));
+    if (fresh.length === 1) {
+      const only = fresh[0]!;
+      outcomes[only.i] = await afterAttemptEntry(worldId, only.key, only.increments, {}, true);
+      return outcomes;
+    }
+    if (fresh.length === 0) return outcomes;
+    // Step 2.
+    const keys = fresh.map((f) => f.key);
+    const sum: Record<string, number> = {};
+    for (const { increments } of fresh) for (const [f, n] of Object.entries(increments)) sum[f] = (sum[f] ?? 0) + n;
+    const inc = encodeIncrements(sum);
+    const result = await col.updateOne(
+      { _id: worldId, pending_keys: { $nin: keys } } as Filter<GenerationStatus>,
+      {
+        ...(Object.keys(inc).length > 0 ? { $inc: inc as UpdateFilter<GenerationStatus>['$inc'] } : {}),
+        $push: { pending_keys: { $each: keys } },
+        $set: { updated_at: new Date() },
+      },
+    );
+    if (result.matchedCount !== 1) {
+      for (const f of fresh) outcomes[f.i] = await afterAttemptEntry(worldId, f.key, f.increments, {}, true);
+      return outcomes;
+    }
+    for (const f of fresh) outcomes[f.i] = 'applied';
+    // Step 3.
+    try {
+      await ledger.insertMany(
+        fresh.map(({ key, increments }) => ledgerEntry(worldId, key, increments, true)),
+        { ordered: false },
+      );
+    } catch (e) {
+      if (duplicateIndexes(e) === null) throw e;
+    }
+    // Step 4.
+    const unmarked = await col.updateOne(
+      { _id: worldId, pending_keys: { $all: keys }, contended_keys: { $nin: keys } } as Filter<GenerationStatus>,
+      { $pullAll: { pending_keys: keys } } as UpdateFilter<GenerationStatus>,
+    );
+    if (unmarked.matchedCount !== 1) for (const key of keys) await unmarkPending(worldId, key);
+    return outcomes;
   }
 
   return {
@@ -452,6 +555,19 @@ export function createGenerationStatusRepository(db: Db) {
       const outcome = await keyedIncrement(worldId, key, plain);
       if (outcome === 'missing') throw new NotFoundError(COLLECTION, worldId, 'generation status for world');
       return outcome === 'applied';
+    },
+
+    /**
+     * {@link applyOnce} for several keys of one world in the round trips of one (see {@link keyedIncrements}): returns,
+     * key by key, whether this call applied it. Each key is applied exactly once whether it arrives here, through
+     * {@link applyOnce}, or both (a retry by either, an older worker).
+     * @throws NotFoundError when the document does not exist.
+     */
+    async applyManyOnce(worldId: string, items: readonly { key: string; increments: CounterIncrements }[]): Promise<boolean[]> {
+      const plain = items.map(({ key, increments }) => ({ key, increments: validateIncrements(increments) }));
+      const outcomes = await keyedIncrements(worldId, plain);
+      if (outcomes.includes('missing')) throw new NotFoundError(COLLECTION, worldId, 'generation status for world');
+      return outcomes.map((o) => o === 'applied');
     },
 
     /**
