@@ -51,6 +51,10 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # SIGTERM starts the drain (in-flight activities finish within SHUTDOWN_GRACE_MS); a second signal exits at once.
 # Give the container longer than that before SIGKILL (compose stop_grace_period, k8s terminationGracePeriodSeconds).
 STOPSIGNAL SIGTERM
+# How the process starts is src/worker/process-flags.ts (test/config/deploy.test.ts checks this file agrees), the same
+# as the bench and the tests start it: two malloc arenas shared by every thread instead of one per thread (less native
+# memory kept after a burst of worlds; docs/performance-memory.md has the figures).
+ENV MALLOC_ARENA_MAX=2
 # Configuration (TEMPORAL_ADDRESS, MONGODB_URI, API keys, …) comes from the environment at run time; no .env is
 # copied (see .dockerignore). A bad configuration exits 78 with every problem listed, before anything connects.
 CMD ["node", "dist/worker.js"]

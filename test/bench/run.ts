@@ -17,6 +17,7 @@ import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { flatTable, LATENCY_TABLES, type LatencyTable } from '../../dev/stand-ins/latency-table';
 import { stopSharedStack } from '../support/stack';
+import { workerLaunch } from '../support/world-harness';
 import { compare, readBaseline, updateBaseline, type Check, type FigureKind } from './lib/baseline';
 import { openContext, type BenchContext } from './lib/bench-context';
 import { MiB, treeRssBytes } from './lib/proc';
@@ -157,6 +158,8 @@ export async function runBench(opts: BenchOptions, log: (line: string) => void =
     ok: true,
   };
   log(`bench: ${opts.only.join(', ')}; table ${opts.table.name}; ${opts.runs} run(s) each; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+  const launch = workerLaunch();
+  log(`worker started as: ${[...Object.entries(launch.env).map(([k, v]) => `${k}=${v}`), 'node', ...launch.flags].join(' ')} worker.js`);
   const ctx: BenchContext = await openContext(opts.table);
   try {
     await Bun.sleep(2000);

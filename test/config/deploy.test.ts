@@ -9,6 +9,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/config';
 import { SECTIONS, VARIABLES } from '../../src/config/registry';
 import { WORKER_ROLES } from '../../src/domain/task-queues';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../src/worker/process-flags';
 
 const root = new URL('../../', import.meta.url);
 const read = (path: string) => readFileSync(new URL(path, root), 'utf8');
@@ -105,5 +106,23 @@ describe('Dockerfile', () => {
     expect(dockerfile).toContain(`EXPOSE ${port}`);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\\\n.*\/healthz/m);
     expect(declared('HEALTH_PORT')).toBe(true);
+  });
+});
+
+// The bench and the tests start the worker with src/worker/process-flags.ts (test/support/world-harness.ts): the image
+// and `bun run worker` must start it the same way, or the bench measures a process production does not run.
+describe('how the worker process is started', () => {
+  test('the Dockerfile runs node with the worker flags and sets the process environment', () => {
+    const dockerfile = read('Dockerfile');
+    const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(dockerfile)![1]!) as string[];
+    expect(cmd).toEqual(['node', ...WORKER_NODE_FLAGS, 'dist/worker.js']);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    for (const [name, value] of Object.entries(WORKER_PROCESS_ENV)) expect(runtime).toMatch(new RegExp(`^ENV ${name}=${value}$`, 'm'));
+  });
+
+  test("package.json's worker script does the same", () => {
+    const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+    const env = Object.entries(WORKER_PROCESS_ENV).map(([name, value]) => `${name}=${value}`);
+    expect(pkg.scripts.worker).toEndWith([...env, 'node', ...WORKER_NODE_FLAGS, 'dist/worker.js'].join(' '));
   });
 });

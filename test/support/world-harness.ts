@@ -16,9 +16,27 @@ import { freePort } from '../../dev/stack/readiness';
 import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { getStack } from './stack';
 import { dataConverterFromEnv, dataConverterOption } from '../../src/codec/data-converter';
+import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../src/worker/process-flags';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
+
+/**
+ * How the worker process is started: production's Node flags and process environment (src/worker/process-flags.ts),
+ * unless the test process sets `TEST_WORKER_NODE_FLAGS` (space-separated) or `TEST_WORKER_PROCESS_ENV`
+ * (`NAME=value,…`) — empty means none — for an A/B with `bun run bench` (docs/performance-memory.md).
+ */
+export function workerLaunch(env: Record<string, string | undefined> = process.env): { flags: string[]; env: Record<string, string> } {
+  const flags = env.TEST_WORKER_NODE_FLAGS;
+  const processEnv = env.TEST_WORKER_PROCESS_ENV;
+  return {
+    flags: flags === undefined ? [...WORKER_NODE_FLAGS] : flags.split(/\s+/).filter(Boolean),
+    env:
+      processEnv === undefined
+        ? { ...WORKER_PROCESS_ENV }
+        : Object.fromEntries(processEnv.split(',').filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
+  };
+}
 
 /** The secrets the worker is given in tests: asserted never to appear in logs or histories. */
 export const TEST_SECRETS = { openrouter: 'sk-or-test-9f8e7d6c5b4a', runware: 'rw-test-1a2b3c4d5e6f' };
@@ -118,10 +136,11 @@ export async function startWorldHarness(opts: { env?: Record<string, string>; ll
     const healthPort = await freePort();
     let output = '';
     const spawnedAt = performance.now();
-    const child: ChildProcess = spawn(NODE, [build.workerPath], {
+    const launch = workerLaunch();
+    const child: ChildProcess = spawn(NODE, [...launch.flags, build.workerPath], {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...baseEnv, HEALTH_PORT: String(healthPort), ...env },
+      env: { ...launch.env, ...baseEnv, HEALTH_PORT: String(healthPort), ...env },
     });
     const ready = new Promise<void>((resolveReady, reject) => {
       const onData = (chunk: Buffer) => {

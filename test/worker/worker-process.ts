@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { freePort } from '../../dev/stack/readiness';
 import type { Stack } from '../support/stack';
-import { TEST_SECRETS, type WorldHarness } from '../support/world-harness';
+import { TEST_SECRETS, workerLaunch, type WorldHarness } from '../support/world-harness';
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(REPO_ROOT, 'node_modules/.bin/node');
@@ -52,7 +52,9 @@ export const workerPathOf = (h: WorldHarness) => join(dirname(h.workflowBundlePa
 
 export async function spawnWorkerProcess(workerPath: string, env: Record<string, string>): Promise<WorkerProcess> {
   const healthPort = await freePort();
-  const child = spawn(NODE, [workerPath], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, HEALTH_PORT: String(healthPort) } });
+  // Started as production starts it (src/worker/process-flags.ts), as the harness's own worker is.
+  const launch = workerLaunch();
+  const child = spawn(NODE, [...launch.flags, workerPath], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...launch.env, ...env, HEALTH_PORT: String(healthPort) } });
   let out = '';
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const ready = new Promise<void>((resolveReady, reject) => {
