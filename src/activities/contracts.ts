@@ -20,7 +20,17 @@ export interface ProgressActivities {
   /** Counts one outcome exactly once (keyed by the task id) and completes stages that are now done. */
   recordOutcome(args: { worldId: string; taskId: string; outcome: Outcome; /** Also close the task as completed. */ close?: boolean }): Promise<void>;
   planWorldChildren(args: { taskId: string }): Promise<{ worldImageTaskId: string; characterBatchTaskId: string | null }>;
-  planCharacterBatchChildren(args: { taskId: string }): Promise<{ characterTaskIds: string[]; nextBatchTaskId: string | null }>;
+  /**
+   * The batch's character tasks and the next batch. `firstPostBatches` (since `batch-plans-first-post-batches`): also
+   * each character's first post batch, `pending` (its LLM step begins it), which planFirstPostBatch did in the character, returned in
+   * `firstPostBatchTaskIds` aligned with `characterTaskIds` (null for a character without posts); absent from the
+   * answer of a worker that does not know the flag.
+   */
+  planCharacterBatchChildren(args: { taskId: string; firstPostBatches?: boolean }): Promise<{
+    characterTaskIds: string[];
+    nextBatchTaskId: string | null;
+    firstPostBatchTaskIds?: (string | null)[];
+  }>;
   planCharacterChildren(args: { taskId: string; characterId: string }): Promise<{ avatarTaskId: string; postBatchTaskId: string | null }>;
   planPostBatchChildren(args: { taskId: string }): Promise<{ postTaskIds: string[]; nextBatchTaskId: string | null }>;
   planPostImage(args: { taskId: string }): Promise<{ postImageTaskId: string }>;

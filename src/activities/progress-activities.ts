@@ -130,6 +130,34 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     return { postTaskIds, nextBatchTaskId, worldId, counts };
   }
 
+  /**
+   * A character's first post batch, conceived from its concept beside its profile (release 0.3), not yet counted (the
+   * caller counts it with {@link created}'s key); null for a character without posts. `start`: created already
+   * started (planFirstPostBatch, one hop less before its LLM step). Planned by the character batch it stays `pending`
+   * until the character's LLM step begins it, so a cancel before the character starts leaves it pending like the
+   * character's own task, not `in_progress` with nothing to close it.
+   */
+  async function createFirstPostBatch(characterTaskId: string, params: CharacterParams, start: boolean): Promise<string | null> {
+    const sizes = postBatchSizes(params.posts_count);
+    if (sizes.length === 0) return null;
+    const batch: PostBatchParams = {
+      world_id: params.world_id,
+      character_task_id: characterTaskId,
+      // Not created yet: planCharacterFamily hands the id to the posts once it exists.
+      character_id: '',
+      batch_index: 0,
+      batch_count: sizes.length,
+      first_post_index: 0,
+      batch_size: sizes[0]!,
+      total_posts: params.posts_count,
+      previous_summary: '',
+      conceived_with_character: true,
+    };
+    const id = await createTaskDoc(taskIds.postBatch(characterTaskId, 0), TaskTypes.postBatch, params.world_id, characterTaskId, batch);
+    if (start) await tasks.start(id);
+    return id;
+  }
+
   /** Records the world (status document, description task); idempotent, so a re-sent start joins it. */
   async function startWorld(input: InitWorldInput): Promise<{ descriptionTaskId: string }> {
     const worldId = input.world_id;
@@ -253,17 +281,23 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
         return { worldImageTaskId, characterBatchTaskId };
       }),
 
-    planCharacterBatchChildren: ({ taskId }) =>
+    planCharacterBatchChildren: ({ taskId, firstPostBatches }) =>
       translateErrors('planCharacterBatchChildren', async () => {
         const { task, params } = await loadTask<CharacterBatchParams>(taskId);
         const batch = resultOfStep<CharacterBatchResult>(task, 'character_batch');
         const worldId = params.world_id;
-        const characterTaskIds: string[] = [];
-        for (const [i, concept] of batch.concepts.entries()) {
-          const index = params.first_character_index + i;
-          const child: CharacterParams = { world_id: worldId, character_index: index, batch_task_id: taskId, concept, posts_count: batch.posts[i] ?? 0 };
-          characterTaskIds.push(await createTaskDoc(taskIds.character(worldId, index), TaskTypes.character, worldId, taskId, child));
-        }
+        // The characters side by side (each its own documents); with `firstPostBatches` each one's first post batch
+        // too, so the character starts conceiving its feed at once instead of after a planFirstPostBatch of its own.
+        const planned = await Promise.all(
+          batch.concepts.map(async (concept, i) => {
+            const index = params.first_character_index + i;
+            const child: CharacterParams = { world_id: worldId, character_index: index, batch_task_id: taskId, concept, posts_count: batch.posts[i] ?? 0 };
+            const id = await createTaskDoc(taskIds.character(worldId, index), TaskTypes.character, worldId, taskId, child);
+            return { id, feed: firstPostBatches === true ? await createFirstPostBatch(id, child, false) : null };
+          }),
+        );
+        const characterTaskIds = planned.map((p) => p.id);
+        const feeds = planned.flatMap((p) => (p.feed === null ? [] : [p.feed]));
         const slices = planCharacterBatches(params.characters_count, params.posts_count);
         const nextSlice = slices[params.batch_index + 1];
         let nextBatchTaskId: string | null = null;
@@ -278,9 +312,9 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           };
           nextBatchTaskId = await createTaskDoc(taskIds.characterBatch(worldId, nextSlice.batchIndex), TaskTypes.characterBatch, worldId, taskId, next);
         }
-        await status.applyManyOnce(worldId, [...characterTaskIds, ...(nextBatchTaskId === null ? [] : [nextBatchTaskId])].map(created));
+        await status.applyManyOnce(worldId, [...characterTaskIds, ...feeds, ...(nextBatchTaskId === null ? [] : [nextBatchTaskId])].map(created));
         if (params.batch_index === 0 && params.posts_count > 0) await status.advanceStage(worldId, 'posts', 'in_progress');
-        return { characterTaskIds, nextBatchTaskId };
+        return { characterTaskIds, nextBatchTaskId, ...(firstPostBatches === true ? { firstPostBatchTaskIds: planned.map((p) => p.feed) } : {}) };
       }),
 
     planCharacterChildren: ({ taskId, characterId }) =>
@@ -331,24 +365,8 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
     planFirstPostBatch: ({ taskId }) =>
       translateErrors('planFirstPostBatch', async () => {
         const { params } = await loadTask<CharacterParams>(taskId);
-        const sizes = postBatchSizes(params.posts_count);
-        if (sizes.length === 0) return { postBatchTaskId: null };
-        const batch: PostBatchParams = {
-          world_id: params.world_id,
-          character_task_id: taskId,
-          // Not created yet: planCharacterFamily hands the id to the posts once it exists.
-          character_id: '',
-          batch_index: 0,
-          batch_count: sizes.length,
-          first_post_index: 0,
-          batch_size: sizes[0]!,
-          total_posts: params.posts_count,
-          previous_summary: '',
-          conceived_with_character: true,
-        };
-        const postBatchTaskId = await createTask(taskIds.postBatch(taskId, 0), TaskTypes.postBatch, params.world_id, taskId, batch);
-        // Started here rather than by a beginTask of its own: one hop less before its LLM step.
-        await tasks.start(postBatchTaskId);
+        const postBatchTaskId = await createFirstPostBatch(taskId, params, true);
+        if (postBatchTaskId !== null) await status.applyOnce(params.world_id, created(postBatchTaskId).key, created(postBatchTaskId).increments);
         return { postBatchTaskId };
       }),
 

@@ -6,7 +6,7 @@
 import { TaskTypes } from '../domain/task-ids';
 import type { CharacterSummary, GenerateCharacterWorkflow } from './generate-character';
 import { closeTaskLogged, endCancelledTask, runTask } from './run-task';
-import { beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
+import { askedAtStart, beginLlmStep, guarded, ok, progress, runChild, settledValues, type TaskRef, type WorkflowResult } from './support';
 
 export interface CharacterBatchSummary {
   characters_created: number;
@@ -19,16 +19,22 @@ export interface CharacterBatchSummary {
 
 export async function GenerateCharacterBatchWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterBatchSummary>> {
   return guarded('GenerateCharacterBatchWorkflow', async () => {
+    const { batchPlansFirstPostBatches } = askedAtStart('batchPlansFirstPostBatches');
     const plan = await runTask({
       taskId: task_id,
       step: 'character batch',
       body: async () => {
         await beginLlmStep(task_id, 'character_batch');
-        return progress.planCharacterBatchChildren({ taskId: task_id });
+        return progress.planCharacterBatchChildren({ taskId: task_id, ...(batchPlansFirstPostBatches ? { firstPostBatches: true } : {}) });
       },
     });
 
-    const characters = plan.characterTaskIds.map((id) => runChild<typeof GenerateCharacterWorkflow>('GenerateCharacterWorkflow', TaskTypes.character, id));
+    // Each character learns its planned first post batch from its input (none from a worker that did not plan them:
+    // the character then plans it itself, as before).
+    const feeds = plan.firstPostBatchTaskIds;
+    const characters = plan.characterTaskIds.map((id, i) =>
+      runChild<typeof GenerateCharacterWorkflow>('GenerateCharacterWorkflow', TaskTypes.character, id, {}, feeds ? { first_post_batch_task_id: feeds[i] ?? null } : {}),
+    );
     const next = plan.nextBatchTaskId
       ? runChild<typeof GenerateCharacterBatchWorkflow>('GenerateCharacterBatchWorkflow', TaskTypes.characterBatch, plan.nextBatchTaskId)
       : null;

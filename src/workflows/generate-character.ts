@@ -26,12 +26,23 @@ export interface CharacterSummary {
   posts_failed: number;
 }
 
-export async function GenerateCharacterWorkflow({ task_id }: TaskRef): Promise<WorkflowResult<CharacterSummary>> {
-  return guarded('GenerateCharacterWorkflow', async () => (patched(Patches.postsFromConcept) ? characterWithFeed(task_id) : characterThenFeed(task_id)));
+/**
+ * A character's input. `first_post_batch_task_id` (since `batch-plans-first-post-batches`): its batch already created
+ * its first post batch, started (null: it has no posts), so it conceives its feed at once; absent, it plans the batch
+ * itself (planFirstPostBatch), as characters started before did.
+ */
+export interface CharacterRef extends TaskRef {
+  first_post_batch_task_id?: string | null;
+}
+
+export async function GenerateCharacterWorkflow({ task_id, first_post_batch_task_id }: CharacterRef): Promise<WorkflowResult<CharacterSummary>> {
+  return guarded('GenerateCharacterWorkflow', async () =>
+    patched(Patches.postsFromConcept) ? characterWithFeed(task_id, first_post_batch_task_id) : characterThenFeed(task_id),
+  );
 }
 
 /** Release 0.3: profile and first post concepts side by side; the character starts the first batch's posts. */
-async function characterWithFeed(task_id: string): Promise<WorkflowResult<CharacterSummary>> {
+async function characterWithFeed(task_id: string, plannedFeed: string | null | undefined): Promise<WorkflowResult<CharacterSummary>> {
   const worldId = worldIdOfTask(task_id);
   const changes = askedAtStart('characterCallPlansFamily', 'serviceCallCountsOutcome', 'avatarPromptPlanned');
   // The first batch's task while it is open (conceived but its posts not yet planned): a failure of the character
@@ -44,7 +55,7 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
     body: async () => {
       const [detail, feed] = await Promise.allSettled([
         beginLlmStep(task_id, 'character_detail'),
-        conceiveFirstBatch(task_id),
+        conceiveFirstBatch(task_id, plannedFeed),
       ]);
       if (feed.status === 'fulfilled') {
         openBatch = feed.value.ok ? feed.value.postBatchTaskId : null;
@@ -111,11 +122,16 @@ async function characterWithFeed(task_id: string): Promise<WorkflowResult<Charac
  * failed by its own clean-up and reported as a problem of the character (the character itself still stands); a
  * cancel is passed on.
  */
-async function conceiveFirstBatch(characterTaskId: string): Promise<{ postBatchTaskId: string | null; ok: boolean; problem: string | null }> {
-  const { postBatchTaskId } = await progress.planFirstPostBatch({ taskId: characterTaskId });
+async function conceiveFirstBatch(
+  characterTaskId: string,
+  planned: string | null | undefined,
+): Promise<{ postBatchTaskId: string | null; ok: boolean; problem: string | null }> {
+  const postBatchTaskId = planned !== undefined ? planned : (await progress.planFirstPostBatch({ taskId: characterTaskId })).postBatchTaskId;
   if (!postBatchTaskId) return { postBatchTaskId: null, ok: true, problem: null };
   try {
-    await runTask({ taskId: postBatchTaskId, step: 'post batch', body: () => llm.runLlmStep({ taskId: postBatchTaskId, step: 'post_batch' }) });
+    // A batch the character batch planned is still pending: its LLM step begins it (planFirstPostBatch started its own).
+    const begin = planned !== undefined;
+    await runTask({ taskId: postBatchTaskId, step: 'post batch', body: () => llm.runLlmStep({ taskId: postBatchTaskId, step: 'post_batch', ...(begin ? { begin } : {}) }) });
     return { postBatchTaskId, ok: true, problem: null };
   } catch (err) {
     return { postBatchTaskId, ok: false, problem: describeFailure(err) };

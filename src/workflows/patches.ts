@@ -120,4 +120,12 @@ export const Patches = {
    * Asked when the workflow starts (`askedAtStart`).
    */
   worldImagesPublishSettles: 'world-images-publish-settles',
+  /**
+   * Release 0.5, GenerateCharacterBatchWorkflow: planCharacterBatchChildren also creates each character's first post
+   * batch (`firstPostBatches`; pending until the feed's LLM step begins it), and each character gets its id in its input (`first_post_batch_task_id`),
+   * instead of a planFirstPostBatch activity in every character before its feed's LLM step — a hop that was on the
+   * world's critical path (the feed's branch: planFirstPostBatch → post_batch is longer than the profile's). Asked
+   * when the batch starts (`askedAtStart`); the character decides from its input, which is in its history.
+   */
+  batchPlansFirstPostBatches: 'batch-plans-first-post-batches',
 } as const;

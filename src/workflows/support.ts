@@ -91,12 +91,14 @@ export function runChild<W extends (ref: TaskRef) => Promise<unknown>>(
   type: TaskType,
   taskId: string,
   options: Partial<ChildWorkflowOptions> = {},
+  /** More of the child's input beside its task id (e.g. a character's planned first post batch). */
+  input: Record<string, unknown> = {},
 ): Promise<Awaited<ReturnType<W>>> {
   return executeChild<W>(workflowType, {
     ...options,
     workflowId: workflowIdFor(type, taskId),
     taskQueue: TaskQueues.main,
-    args: [{ task_id: taskId }] as Parameters<W>,
+    args: [{ task_id: taskId, ...input }] as Parameters<W>,
   }) as Promise<Awaited<ReturnType<W>>>;
 }
 
