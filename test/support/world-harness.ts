@@ -15,6 +15,7 @@ import { buildWorker, WORKER_ENTRY, WORKFLOWS_ENTRY } from '../../scripts/build'
 import { freePort } from '../../dev/stack/readiness';
 import { taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { getStack } from './stack';
+import { worldWorkflowIds } from './histories';
 import { dataConverterFromEnv, dataConverterOption } from '../../src/codec/data-converter';
 import { WORKER_NODE_FLAGS, WORKER_PROCESS_ENV } from '../../src/worker/process-flags';
 
@@ -203,6 +204,8 @@ export async function startWorldHarness(opts: { env?: Record<string, string>; ll
             continue;
           }
           if (name === 'WorkflowFailedError') break;
+          // A world that never settled: say what it still waits for (the assertion alone says nothing).
+          if ((err as Error).message === 'timeout') await explainUnsettled(client, db, worldId, output).catch(() => {});
           throw err;
         }
       }
@@ -245,4 +248,17 @@ export async function startWorldHarness(opts: { env?: Record<string, string>; ll
       built = undefined;
     },
   };
+}
+
+/** Prints every running workflow of the world with its pending activities (attempt, last failure) and the worker's last output. */
+async function explainUnsettled(client: Client, db: Db, worldId: string, output: () => string): Promise<void> {
+  for (const id of await worldWorkflowIds(db, worldId)) {
+    const d = await client.workflow.getHandle(id).describe().catch(() => null);
+    if (d?.status.name !== 'RUNNING') continue;
+    const pending = (d.raw.pendingActivities ?? []).map(
+      (a) => `${a.activityType?.name} ${a.state} attempt ${a.attempt}${a.lastFailure?.message ? ` (last failure: ${a.lastFailure.message.slice(0, 300)})` : ''}`,
+    );
+    console.error(`world ${worldId} still running: ${id}; pending activities: ${JSON.stringify(pending)}; pending children: ${(d.raw.pendingChildren ?? []).length}`);
+  }
+  console.error(`worker output (last 4,000 characters):\n${output().slice(-4000)}`);
 }
