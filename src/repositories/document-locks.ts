@@ -20,13 +20,6 @@
  * becomes on FerretDB once its collection is large enough for the scan to cost more than the extra round trip. The test is `sift` (MongoDB's query semantics in JS: `null` matches a missing field, `$ne`
  * on an array means "contains no such element" — the operators the repositories use are checked against the server
  * by test/repositories/document-locks.test.ts).
- *
- * FerretDB's PostgreSQL backend needs no split: it pushes the whole filter into its SQL `WHERE`, so a conditional
- * write by `_id` costs what a plain write by `_id` costs (measured at 2,000 documents: 1.2 ms against 1.3 ms, the split
- * 2.3 ms; at 20,000: 11 / 14 / 20 ms — docs/performance-db-runtime.md, "Worker CPU per world"), and the split's read
- * sends the whole document to the worker for nothing. Which backend serves a client is not in `buildInfo`; the query
- * plan tells: FerretDB's `explain` answers PostgreSQL's own plan (an object with a `Node Type`) or SQLite's (a list of
- * lines). It is asked once per client, in the background, beside the first recount of a collection that exists.
  * @module
  */
 import type { Collection, Document, MongoClient } from 'mongodb';
@@ -87,13 +80,11 @@ const noop = () => {};
  */
 export const conditionalWriteTuning = { scanThreshold: 50, recountMs: 5_000 };
 
-function scanIsCostly(locks: CollectionLocks, collection: Collection, state: ClientLocks, client: MongoClient): boolean {
+function scanIsCostly(locks: CollectionLocks, collection: Collection): boolean {
   if (conditionalWriteTuning.scanThreshold < 0) return true;
-  if (state.filters === 'pushed-down') return false;
   const now = Date.now();
   if (now - locks.countedAt >= conditionalWriteTuning.recountMs) {
     locks.countedAt = now;
-    probeFilters(state, client, collection);
     collection.estimatedDocumentCount().then(
       (n) => (locks.documents = n),
       () => {},
@@ -109,53 +100,12 @@ function noMatch(method: string, options: Document | undefined): unknown {
   return { acknowledged: true, matchedCount: 0, modifiedCount: 0, upsertedCount: 0, upsertedId: null };
 }
 
-/**
- * What FerretDB's query plans say about a filter beside `_id`: `pushed-down` (PostgreSQL backend: a conditional
- * write is never split), `scanned` (SQLite: split once the collection is large), `unknown` until a plan answered.
- */
-export type FilterEvaluation = 'unknown' | 'probing' | 'scanned' | 'pushed-down';
-
-/** A serialised client's locks, and what its server's query plans said about filters beside `_id`. */
-interface ClientLocks {
-  collections: Map<string, CollectionLocks>;
-  filters: FilterEvaluation;
-}
-
 /** The lock table of every client whose document writes are serialised. */
-const serialisedClients = new WeakMap<MongoClient, ClientLocks>();
+const serialisedClients = new WeakMap<MongoClient, Map<string, CollectionLocks>>();
 
 /** From now on, collections taken through {@link lockedCollection} on `client` serialise writes per document. */
 export function serialiseDocumentWrites(client: MongoClient): void {
-  if (!serialisedClients.has(client)) serialisedClients.set(client, { collections: new Map(), filters: 'unknown' });
-}
-
-/**
- * What FerretDB's plan for a find by `_id` on `collection` says about its backend: PostgreSQL answers its own
- * `EXPLAIN (FORMAT JSON)` plan (an object), SQLite its `EXPLAIN QUERY PLAN` lines (an array); a collection that does
- * not exist yet has no plan (asked again at a later recount).
- */
-export function filtersFromPlan(explained: unknown): FilterEvaluation {
-  const plan = (explained as { queryPlanner?: { Plan?: unknown } } | null)?.queryPlanner?.Plan;
-  if (Array.isArray(plan)) return 'scanned';
-  if (typeof plan === 'object' && plan !== null && 'Node Type' in plan) return 'pushed-down';
-  return 'unknown';
-}
-
-function probeFilters(state: ClientLocks, client: MongoClient, collection: Collection): void {
-  if (state.filters !== 'unknown') return;
-  state.filters = 'probing';
-  client
-    .db(collection.dbName)
-    .command({ explain: { find: collection.collectionName, filter: { _id: '' } }, verbosity: 'queryPlanner' })
-    .then(
-      (explained) => (state.filters = filtersFromPlan(explained)),
-      () => (state.filters = 'unknown'),
-    );
-}
-
-/** How the split is decided for `client`'s collections (tests and diagnostics). */
-export function conditionalWritePlan(client: MongoClient): FilterEvaluation | undefined {
-  return serialisedClients.get(client)?.filters;
+  if (!serialisedClients.has(client)) serialisedClients.set(client, new Map());
 }
 
 /** True when writes through `client` are serialised per document (FerretDB). */
@@ -168,9 +118,8 @@ export function documentWritesSerialised(client: MongoClient): boolean {
  * read-modify-write methods wait for the same document's earlier writes. Everything else passes through.
  */
 export function lockedCollection<T extends Document>(collection: Collection<T>, client: MongoClient): Collection<T> {
-  const state = serialisedClients.get(client);
-  if (!state) return collection;
-  const table = state.collections;
+  const table = serialisedClients.get(client);
+  if (!table) return collection;
   const name = `${collection.dbName}.${collection.collectionName}`;
   let locks = table.get(name);
   if (!locks) table.set(name, (locks = new CollectionLocks()));
@@ -187,7 +136,7 @@ export function lockedCollection<T extends Document>(collection: Collection<T>, 
         // (filter, options) for deletes, (filter, update | replacement, options) for the rest.
         const options = (property === 'findOneAndDelete' || property.startsWith('delete') ? rest[0] : rest[1]) as Document | undefined;
         // An upsert must insert when the condition fails, which only the server's own evaluation does.
-        if (Object.keys(condition).length === 0 || options?.upsert || !scanIsCostly(held, target as unknown as Collection, state, client)) {
+        if (Object.keys(condition).length === 0 || options?.upsert || !scanIsCostly(held, target as unknown as Collection)) {
           return held.document(id, () => method.call(target, filter, ...rest));
         }
         return held.document(id, async () => {

@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { MongoClient } from 'mongodb';
-import { collectionOf, conditionalWritePlan, conditionalWriteTuning, defineCollection, documentWritesSerialised, filtersFromPlan } from '../../src/repositories';
-import type { CommandStartedEvent } from 'mongodb';
+import { collectionOf, conditionalWriteTuning, defineCollection, documentWritesSerialised } from '../../src/repositories';
 import * as v from 'valibot';
 import { STACK_TIMEOUT_MS } from '../support/stack';
 import { mongoUri, newWorldId, openTestDb, type TestDb } from './support';
@@ -111,12 +110,6 @@ describe('conditional writes on FerretDB: read by _id, test the condition here, 
     ['$lt at the limit', { made: 5 }, { made: { $lt: 5 } }, false],
     ['$lt on a missing field', {}, { made: { $lt: 5 } }, false],
     ['equality with a number', { revision: 3 }, { revision: 3 }, true],
-    // applyManyOnce's batched steps 2 and 4.
-    ['$nin on an array that holds one of them', { keys: ['x', 'b'] }, { keys: { $nin: ['a', 'b'] } }, false],
-    ['$nin on an array without them', { keys: ['x'] }, { keys: { $nin: ['a', 'b'] } }, true],
-    ['$nin on an empty array', { keys: [] }, { keys: { $nin: ['a', 'b'] } }, true],
-    ['$all on an array that holds them all', { keys: ['a', 'x', 'b'] }, { keys: { $all: ['a', 'b'] } }, true],
-    ['$all on an array that lacks one', { keys: ['a', 'x'] }, { keys: { $all: ['a', 'b'] } }, false],
   ];
   for (const [name, doc, condition, matches] of cases) {
     test(name, async () => {
@@ -139,46 +132,5 @@ describe('conditional writes on FerretDB: read by _id, test the condition here, 
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => col.updateOne({ _id: id, n: 0 }, { $inc: { n: 1 }, $push: { seen: i } })));
     expect(results.filter((r) => r.matchedCount === 1)).toHaveLength(1);
     expect((await col.findOne({ _id: id }))?.n).toBe(1);
-  }, 60_000);
-});
-
-describe("which FerretDB backend evaluates a filter beside _id (the split is for SQLite's scans only)", () => {
-  test('the plan shapes FerretDB 1.24 answers: PostgreSQL an object, SQLite a list of lines, no collection nothing', () => {
-    // As answered to `explain: { find, filter: { _id } }` by the two backends (docs/performance-db-runtime.md).
-    expect(filtersFromPlan({ queryPlanner: { Plan: { 'Node Type': 'Seq Scan', Filter: "((t._jsonb -> '_id'::text) @> '\"a\"'::jsonb)" } }, ok: 1 })).toBe('pushed-down');
-    expect(filtersFromPlan({ queryPlanner: { Plan: ['id=2 parent=0 notused=0 detail=SCAN t_f10c3da3'] }, ok: 1 })).toBe('scanned');
-    expect(filtersFromPlan({ queryPlanner: {}, ok: 1 })).toBe('unknown');
-    expect(filtersFromPlan(null)).toBe('unknown');
-  });
-
-  test('a large collection: PostgreSQL gets the conditional write itself (1 command), SQLite a read and a write by _id (2)', async () => {
-    if (!t.ferretDb) return; // MongoDB: no locks, nothing to decide.
-    const tuning = { ...conditionalWriteTuning };
-    const own = await openTestDb('repo_locks_plan', { monitorCommands: true });
-    const sent: string[] = [];
-    const record = (e: CommandStartedEvent) => sent.push(e.commandName);
-    try {
-      Object.assign(conditionalWriteTuning, { scanThreshold: 5, recountMs: 0 });
-      const col = collectionOf(own.db, Counter);
-      await col.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `d${i}`, n: 0, seen: [] })));
-      // The first conditional write starts the count and the plan probe in the background.
-      await col.updateOne({ _id: 'd0', n: 0 }, { $inc: { n: 1 } });
-      for (let i = 0; i < 100 && (conditionalWritePlan(own.client) === 'probing' || conditionalWritePlan(own.client) === 'unknown'); i++) await Bun.sleep(20);
-      await Bun.sleep(50);
-      const plan = conditionalWritePlan(own.client);
-      expect(plan === 'pushed-down' || plan === 'scanned').toBe(true);
-      own.client.on('commandStarted', record);
-      conditionalWriteTuning.recountMs = 60_000;
-      const r = await col.updateOne({ _id: 'd1', n: 0 }, { $inc: { n: 1 } });
-      expect(r.matchedCount).toBe(1);
-      expect(sent.filter((c) => c === 'update' || c === 'find')).toEqual(plan === 'pushed-down' ? ['update'] : ['find', 'update']);
-      // The independent check of the backend: PostgreSQL's plan names its node type, SQLite's is a list of lines.
-      const explained = await own.db.command({ explain: { find: Counter.name, filter: { _id: 'd1' } }, verbosity: 'queryPlanner' });
-      expect(Array.isArray((explained as { queryPlanner: { Plan: unknown } }).queryPlanner.Plan)).toBe(plan === 'scanned');
-    } finally {
-      own.client.off('commandStarted', record);
-      Object.assign(conditionalWriteTuning, tuning);
-      await own.dispose();
-    }
   }, 60_000);
 });
