@@ -267,6 +267,13 @@ async function startServer(spec: ServerSpec, timeoutMs: number, log: Log, procs:
         log(`${spec.name}: port ${port} was taken meanwhile, retrying on another port`);
         continue;
       }
+      // The Temporal dev server also binds ports of its own choosing, and when one is taken it panics with a
+      // goroutine dump longer than the output tail we keep, so "address already in use" may not be in it (seen in
+      // CI: exit 2 with only the fx stack frames left). A server that died while starting gets two more tries.
+      if (attempt < 3 && err instanceof DiedDuringStartError) {
+        log(`${spec.name}: died during start-up (${err.message.split('\n')[0]}), retrying on another port`);
+        continue;
+      }
       throw err;
     }
   }
@@ -290,6 +297,7 @@ async function restartServer(spec: ServerSpec, port: number, timeoutMs: number, 
 }
 
 class PortTakenError extends Error {}
+class DiedDuringStartError extends Error {}
 
 async function spawnAndWait(spec: ServerSpec, port: number, timeoutMs: number, log: Log, procs: ManagedProcess[]): Promise<ManagedProcess> {
   const address = spec.addressFor(port);
@@ -310,7 +318,7 @@ async function spawnAndWait(spec: ServerSpec, port: number, timeoutMs: number, l
     procs.splice(procs.indexOf(proc), 1);
     if (/address already in use/i.test(proc.output())) throw new PortTakenError(`${spec.name}: port ${port} is in use`);
     // A server that died already carries its output in the message; one that hung gets its output appended.
-    throw diedEarly ? err : new Error(`${errorMessage(err)}\n${proc.describeExit()}`);
+    throw diedEarly ? new DiedDuringStartError(errorMessage(err)) : new Error(`${errorMessage(err)}\n${proc.describeExit()}`);
   }
 }
 

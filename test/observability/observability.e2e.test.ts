@@ -150,11 +150,17 @@ test(
     // One trace from the client's start to an outgoing LLM request.
     await clientTracing.shutdown();
     let linked: string | undefined;
-    for (let i = 0; i < 100 && !linked; i++) {
+    // The worker exports spans in batches, so the trace's spans arrive over a few exports: wait for the ones checked
+    // below, not only the first LLM call (CI once saw the CreateCharacter span arrive after the check).
+    const complete = (traceId: string) => {
+      const names = receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.name);
+      return names.includes('RunWorkflow:InitWorldCreationWorkflow') && names.some((n) => n.startsWith('RunActivity:runLlmStep')) && names.some((n) => n.endsWith('/CreateCharacter'));
+    };
+    for (let i = 0; i < 100 && !(linked && complete(linked)); i++) {
       const starts = receiver.spans.filter((s) => s.service === 'test-client' && s.name === 'StartWorkflow:InitWorldCreationWorkflow');
       const llmCalls = receiver.spans.filter((s) => s.service === 'generia-ai-worker' && String(s.attributes['url.full'] ?? '').startsWith(h.llm.url));
       linked = starts.find((s) => llmCalls.some((c) => c.traceId === s.traceId))?.traceId;
-      if (!linked) await Bun.sleep(200);
+      if (!(linked && complete(linked))) await Bun.sleep(200);
     }
     expect(receiver.rejected).toEqual([]);
     expect(linked).toBeDefined();
