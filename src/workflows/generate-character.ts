@@ -28,8 +28,8 @@ export interface CharacterSummary {
 
 /**
  * A character's input. `first_post_batch_task_id` (since `batch-plans-first-post-batches`): its batch already created
- * its first post batch, started (null: it has no posts), so it conceives its feed at once; absent, it plans the batch
- * itself (planFirstPostBatch), as characters started before did.
+ * its first post batch, pending until the feed's LLM step begins it (null: it has no posts), so it conceives its feed
+ * at once; absent, it plans the batch itself (planFirstPostBatch), as characters started before did.
  */
 export interface CharacterRef extends TaskRef {
   first_post_batch_task_id?: string | null;
