@@ -12,6 +12,15 @@ import type { Outcome } from './contracts';
 
 export type OutcomeRecorder = ReturnType<typeof createOutcomeRecorder>;
 
+/**
+ * The keyed increment that counts a task ended: one key per task, whichever activity closes it (finishTask, a
+ * recorded outcome, a plan that closes a batch, a service call), so a task is counted once however it ends.
+ */
+export const taskFinished = (taskId: string, outcome: 'completed' | 'failed' = 'completed') => ({
+  key: `task-finished:${taskId}`,
+  increments: outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 },
+});
+
 export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'status' | 'tasks'>) {
   /**
    * The ledger key decides what "exactly once" means: a post is counted once as created *or* failed (the image task
@@ -33,13 +42,10 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
     }
   }
 
-  /** The keyed increment that counts a task finished (the key finishTask uses: a task ends once). */
-  const finished = (taskId: string) => ({ key: `task-finished:${taskId}`, increments: { tasks_completed: 1 } });
-
   /** Closes the task as completed and counts it once. */
   async function complete(worldId: string, taskId: string): Promise<void> {
     await tasks.complete(taskId);
-    const { key, increments } = finished(taskId);
+    const { key, increments } = taskFinished(taskId);
     await status.applyOnce(worldId, key, increments);
   }
 
@@ -49,7 +55,7 @@ export function createOutcomeRecorder({ status, tasks }: Pick<Repositories, 'sta
       // The outcome and the close counted in one batch of keyed increments (applyManyOnce: the same keys, each
       // protocol step once for both); the closed task is the one the outcome's key is read from (no second read).
       const closed = await tasks.complete(taskId);
-      await status.applyManyOnce(worldId, [await ledgerEntry(taskId, outcome, closed), finished(taskId)]);
+      await status.applyManyOnce(worldId, [await ledgerEntry(taskId, outcome, closed), taskFinished(taskId)]);
     } else {
       const { key, increments } = await ledgerEntry(taskId, outcome);
       await status.applyOnce(worldId, key, increments);

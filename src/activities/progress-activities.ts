@@ -24,7 +24,7 @@ import { CANCELLED_REASON } from '../domain/stages';
 import type { InitWorldInput } from '../schemas/world-input';
 import type { ProgressActivities, WorldState } from './contracts';
 import type { ActivityDeps } from './deps';
-import { createOutcomeRecorder } from './outcomes';
+import { createOutcomeRecorder, taskFinished } from './outcomes';
 import { settleWorldCosts } from './settle-costs';
 import { extendSummary } from '../prompts';
 import { resultOfStep, type GenerationStatus, type StageBatch, type StageMove } from '../repositories';
@@ -72,16 +72,17 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
   /** Closes a task as completed or failed and counts it once (one key per task: it ends once, whatever the retries). */
   async function closeTask(taskId: string, outcome: 'completed' | 'failed', error: string | undefined) {
     const task = outcome === 'completed' ? await tasks.complete(taskId) : await tasks.fail(taskId, error ?? 'failed');
-    await status.applyOnce(task.world_id, `task-finished:${taskId}`, outcome === 'completed' ? { tasks_completed: 1 } : { tasks_failed: 1 });
+    const { key, increments } = taskFinished(taskId, outcome);
+    await status.applyOnce(task.world_id, key, increments);
     return task;
   }
 
   /**
-   * The keyed increments that count a task created and a task finished. The keys are the ones every release used
-   * (one per task and event), whether applied alone or in a batch, so older and newer workers agree on them.
+   * The keyed increment that counts a task created (a task ending: outcomes.ts `taskFinished`). The keys are the ones
+   * every release used (one per task and event), whether applied alone or in a batch, so older and newer workers
+   * agree on them.
    */
   const created = (id: string) => ({ key: `task-created:${id}`, increments: { tasks_total: 1 } });
-  const finished = (id: string) => ({ key: `task-finished:${id}`, increments: { tasks_completed: 1 } });
 
   async function loadTask<P>(taskId: string) {
     const task = await tasks.require(taskId);
@@ -398,7 +399,7 @@ export function createProgressActivities(deps: ActivityDeps): ProgressActivities
           const { postTaskIds, nextBatchTaskId, counts } = await planPosts(postBatchTaskId, characterId);
           // The batch's work (its concepts) is done; its posts report for themselves.
           await tasks.complete(postBatchTaskId);
-          return { postTaskIds, nextBatchTaskId, counts: [...counts, finished(postBatchTaskId)] };
+          return { postTaskIds, nextBatchTaskId, counts: [...counts, taskFinished(postBatchTaskId)] };
         };
         const [avatarPlan, { counts, ...planned }] = await Promise.all([planAvatar(), planFeed()]);
         // Every task created here and the post batch's close, in one batch of keyed increments.

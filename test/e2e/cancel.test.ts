@@ -12,7 +12,7 @@ import { CancelledFailure } from '@temporalio/common';
 import { rootWorkflowId, taskIds, TaskTypes, workflowIdFor } from '../../src/domain/task-ids';
 import { worldWorkflowIds } from '../support/histories';
 import { STACK_TIMEOUT_MS } from '../support/stack';
-import { startWorldHarness, type ExtraWorker, type WorldHarness } from '../support/world-harness';
+import { explainUnsettled, startWorldHarness, type ExtraWorker, type WorldHarness } from '../support/world-harness';
 
 let h: WorldHarness;
 let progressWorker: ExtraWorker;
@@ -64,7 +64,7 @@ async function waitSettledAndClosed(worldId: string, timeoutMs = 90_000) {
     const d = await statusOf(worldId);
     return settled(d) ? d : null;
   }, timeoutMs).catch(async (err) => {
-    await explainStuck(worldId);
+    await explainUnsettled(h.client, h.db, worldId, h.output);
     throw err;
   });
   const atSettle = spent();
@@ -73,17 +73,6 @@ async function waitSettledAndClosed(worldId: string, timeoutMs = 90_000) {
     return Object.values(s).every((v) => v !== 'RUNNING') ? s : null;
   }, timeoutMs);
   return { doc: doc as Record<string, any>, atSettle, statuses };
-}
-
-/** What still runs, for the failure message of a world that did not settle. */
-async function explainStuck(worldId: string) {
-  for (const id of await worldWorkflowIds(h.db, worldId)) {
-    const d = await h.client.workflow.getHandle(id).describe().catch(() => null);
-    if (d?.status.name !== 'RUNNING') continue;
-    const pending = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name}:${a.state}:attempt ${a.attempt}`);
-    const children = (d.raw.pendingChildren ?? []).length;
-    console.error(`still running: ${id} activities=${JSON.stringify(pending)} children=${children}`);
-  }
 }
 
 async function expectCancelled(handle: WorkflowHandle) {

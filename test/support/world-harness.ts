@@ -251,7 +251,7 @@ export async function startWorldHarness(opts: { env?: Record<string, string>; ll
 }
 
 /** Prints every running workflow of the world with its pending activities (attempt, last failure) and the worker's last output. */
-async function explainUnsettled(client: Client, db: Db, worldId: string, output: () => string): Promise<void> {
+export async function explainUnsettled(client: Client, db: Db, worldId: string, output: () => string): Promise<void> {
   for (const id of await worldWorkflowIds(db, worldId)) {
     const d = await client.workflow.getHandle(id).describe().catch(() => null);
     if (d?.status.name !== 'RUNNING') continue;
